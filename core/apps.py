@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core: roles, jobs and health"
+
+    def ready(self) -> None:
+        # Job handlers live in each app's jobs.py; import them so web, CLI and workers know them.
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("jobs")

@@ -1,0 +1,145 @@
+"""Running long jobs: a registry of job kinds, progress reporting and dispatch.
+
+A job kind is a function `handler(job, progress) -> dict | None` registered with `@job_kind`.
+It reports progress with `progress(percent, message)`; what it returns is stored as the result.
+Handlers must report progress outside their own `transaction.atomic` blocks, otherwise the
+update is invisible until they commit.
+"""
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from core.models import Job
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[int, str], None]
+Handler = Callable[[Job, "Progress"], dict | None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def job_kind(kind: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_HANDLERS)
+
+
+class Progress:
+    """Writes progress to the job row, at most every `interval` seconds unless it's the end."""
+
+    def __init__(self, job: Job, listener: Listener | None = None, interval: float = 0.5):
+        self.job = job
+        self.listener = listener
+        self.interval = interval
+        self._last_write = float("-inf")
+
+    def __call__(self, percent: float, message: str = "") -> None:
+        percent = max(0, min(100, int(percent)))
+        if self.listener:
+            self.listener(percent, message)
+        now = time.monotonic()
+        if now - self._last_write < self.interval and percent < 100:
+            return
+        self._last_write = now
+        Job.objects.filter(pk=self.job.pk).update(progress=percent, message=message[:500])
+
+    def scaled(self, start: float, end: float) -> "Callable[[float, str], None]":
+        """A reporter for a sub-step mapping its 0–100 onto start–end of this job."""
+        return lambda percent, message="": self(start + (end - start) * percent / 100, message)
+
+
+def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
+    """Run a queued job now, in this process. A job that already succeeded is not run again."""
+    job = Job.objects.get(pk=job_id)
+    if job.status == Job.Status.SUCCEEDED:
+        return job
+    handler = _HANDLERS.get(job.kind)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1, error=""
+    )
+    try:
+        if handler is None:
+            raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
+        result = handler(job, Progress(job, listener))
+    except Exception as error:  # any failure, including a soft time limit, is recorded
+        log.exception("Job %s (%s) failed", job.pk, job.kind)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{error}" or type(error).__name__,
+            message=f"Failed: {error}"[:500],
+            result={"traceback": traceback.format_exc(limit=20)},
+        )
+    else:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.SUCCEEDED,
+            progress=100,
+            finished_at=timezone.now(),
+            result=result or {},
+        )
+    job.refresh_from_db()
+    return job
+
+
+def job_start(
+    *,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    user=None,
+    sync: bool = False,
+    listener: Listener | None = None,
+) -> Job:
+    """Record a job and run it: on a Celery worker when a broker is configured, otherwise
+    in-process (a background thread for web requests, or synchronously when `sync`)."""
+    if kind not in _HANDLERS:
+        raise LookupError(f"Unknown job kind {kind!r}; known: {', '.join(registered_kinds())}.")
+    job = Job.objects.create(kind=kind, params=params or {}, created_by=user)
+    if sync:
+        return job_run(job_id=job.pk, listener=listener)
+    if settings.JOBS_USE_CELERY:
+        from core.tasks import run_job
+
+        run_job.delay_on_commit(job.pk)
+    elif settings.JOBS_IN_PROCESS_THREAD:
+        transaction.on_commit(lambda: _start_thread(job.pk))
+    else:
+        transaction.on_commit(lambda: job_run(job_id=job.pk))
+    return job
+
+
+def _start_thread(job_id: int) -> None:
+    def target() -> None:
+        close_old_connections()
+        try:
+            job_run(job_id=job_id)
+        finally:
+            connection.close()
+
+    threading.Thread(target=target, name=f"job-{job_id}", daemon=True).start()
+
+
+@job_kind("core.selftest")
+def selftest(job: Job, progress: Progress) -> dict:
+    """A diagnostic job that proves a worker runs jobs and reports progress."""
+    steps = int(job.params.get("steps", 10))
+    pause = float(job.params.get("pause_s", 0.05))
+    total = 0
+    for step in range(1, steps + 1):
+        time.sleep(pause)
+        total += step
+        progress(100 * step / steps, f"step {step} of {steps}")
+    return {"steps": steps, "sum": total}

@@ -1,0 +1,29 @@
+from rest_framework import serializers
+
+from core.models import Job
+
+
+class JobSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    is_finished = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "kind", "status", "progress", "message", "params", "result", "error",
+            "attempts", "created_by", "created_at", "started_at", "finished_at", "duration_s",
+            "is_finished",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SelftestSerializer(serializers.Serializer):
+    steps = serializers.IntegerField(min_value=1, max_value=1000, default=10)
+    pause_s = serializers.FloatField(min_value=0, max_value=5, default=0.05)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,81 @@
+import pytest
+from django.core.management import call_command
+
+from core.jobs import Progress, job_kind, job_run, job_start
+from core.models import Job
+
+
+@job_kind("tests.fails")
+def _failing_job(job, progress):
+    progress(40, "halfway there")
+    raise ValueError("the input file has no header")
+
+
+@pytest.mark.django_db
+def test_sync_job_reports_progress_and_stores_result(manager):
+    seen = []
+    job = job_start(
+        kind="core.selftest",
+        params={"steps": 4, "pause_s": 0},
+        user=manager,
+        sync=True,
+        listener=lambda p, m: seen.append(p),
+    )
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.progress == 100
+    assert job.result == {"steps": 4, "sum": 10}
+    assert seen == [25, 50, 75, 100]
+    assert job.started_at <= job.finished_at
+    assert job.created_by == manager
+
+
+@pytest.mark.django_db
+def test_failed_job_records_error_and_keeps_progress():
+    job = job_start(kind="tests.fails", sync=True)
+    assert job.status == Job.Status.FAILED
+    assert job.error == "the input file has no header"
+    assert job.progress == 40
+    assert "ValueError" in job.result["traceback"]
+
+
+@pytest.mark.django_db
+def test_unknown_kind_is_refused():
+    with pytest.raises(LookupError, match="Unknown job kind"):
+        job_start(kind="nope")
+
+
+@pytest.mark.django_db
+def test_succeeded_job_is_not_run_twice():
+    job = job_start(kind="core.selftest", params={"steps": 1, "pause_s": 0}, sync=True)
+    Job.objects.filter(pk=job.pk).update(result={"kept": True})
+    assert job_run(job_id=job.pk).result == {"kept": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_started_job_runs_in_process_on_commit(settings):
+    settings.JOBS_USE_CELERY = False
+    job = job_start(kind="core.selftest", params={"steps": 2, "pause_s": 0})
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_progress_is_throttled_but_end_always_written():
+    job = Job.objects.create(kind="core.selftest")
+    progress = Progress(job, interval=3600)
+    progress(10, "first")
+    progress(50, "throttled")
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (10, "first")
+    progress(100, "done")
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (100, "done")
+
+
+@pytest.mark.django_db
+def test_jobs_command_runs_and_lists(capsys):
+    call_command("jobs", "--run", "core.selftest", "--params", '{"steps": 2, "pause_s": 0}')
+    call_command("jobs")
+    out = capsys.readouterr().out
+    assert "100%" in out
+    assert "succeeded" in out
