@@ -26,6 +26,10 @@ Handler = Callable[[Job, "Progress"], dict | None]
 _HANDLERS: dict[str, Handler] = {}
 
 
+class JobError(Exception):
+    """An expected failure (bad input, infeasible request): its message is for the user."""
+
+
 def job_kind(kind: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         _HANDLERS[kind] = handler
@@ -46,15 +50,18 @@ class Progress:
         self.listener = listener
         self.interval = interval
         self._last_write = float("-inf")
+        self._last_percent = 0
 
     def __call__(self, percent: float, message: str = "") -> None:
         percent = max(0, min(100, int(percent)))
         if self.listener:
             self.listener(percent, message)
         now = time.monotonic()
-        if now - self._last_write < self.interval and percent < 100:
+        # Writes are throttled, but a jump of 5 points (a new phase) or the end always shows.
+        recent = now - self._last_write < self.interval
+        if recent and percent < 100 and percent - self._last_percent < 5:
             return
-        self._last_write = now
+        self._last_write, self._last_percent = now, percent
         Job.objects.filter(pk=self.job.pk).update(progress=percent, message=message[:500])
 
     def scaled(self, start: float, end: float) -> "Callable[[float, str], None]":
@@ -76,7 +83,10 @@ def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
             raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
         result = handler(job, Progress(job, listener))
     except Exception as error:  # any failure, including a soft time limit, is recorded
-        log.exception("Job %s (%s) failed", job.pk, job.kind)
+        if isinstance(error, JobError):
+            log.info("Job %s (%s) failed: %s", job.pk, job.kind, error)
+        else:
+            log.exception("Job %s (%s) failed", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED,
             finished_at=timezone.now(),

@@ -9,16 +9,19 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from config.celery import app as celery_app
 from core.jobs import job_start
 from core.models import Job
+from tests.utils import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _redis_or_skip() -> None:
@@ -31,17 +34,6 @@ def _redis_or_skip() -> None:
     redis.Redis.from_url(BROKER).flushdb()
 
 
-def _database_url() -> str:
-    """The test database as a URL, so the worker process uses the same one as this test."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(settings):
     _redis_or_skip()
@@ -52,7 +44,7 @@ def worker(settings):
     }
     celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
     celery_app.close()  # drop connections made for another broker
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": BROKER}
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": BROKER}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1",
          "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],

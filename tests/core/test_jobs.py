@@ -51,7 +51,7 @@ def test_succeeded_job_is_not_run_twice():
     assert job_run(job_id=job.pk).result == {"kept": True}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_web_started_job_runs_in_process_on_commit(settings):
     settings.JOBS_USE_CELERY = False
     job = job_start(kind="core.selftest", params={"steps": 2, "pause_s": 0})
@@ -64,9 +64,12 @@ def test_progress_is_throttled_but_end_always_written():
     job = Job.objects.create(kind="core.selftest")
     progress = Progress(job, interval=3600)
     progress(10, "first")
-    progress(50, "throttled")
+    progress(12, "throttled")
     job.refresh_from_db()
     assert (job.progress, job.message) == (10, "first")
+    progress(15, "a new phase")
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (15, "a new phase")
     progress(100, "done")
     job.refresh_from_db()
     assert (job.progress, job.message) == (100, "done")

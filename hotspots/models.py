@@ -1,0 +1,208 @@
+"""Forces, categories and incidents as imported; data-quality flags on monthly counts.
+
+Coordinates: `longitude`/`latitude` are WGS84 as published; `x`/`y` are metres in
+settings.PROJECTED_CRS (EPSG:27700 by default), computed once at import.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Force(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    # GeoJSON geometry (Polygon or MultiPolygon) in WGS84 lon/lat.
+    boundary = models.JSONField(null=True, blank=True)
+    boundary_area_km2 = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryQuerySet(models.QuerySet):
+    def asb(self):
+        return self.filter(group=Category.Group.ASB)
+
+    def crime(self):
+        return self.filter(group=Category.Group.CRIME)
+
+
+class Category(models.Model):
+    """An incident category with its harm weight (days of custody, after the Cambridge Crime
+    Harm Index; see hotspots/data/categories.csv) and older or local names as aliases."""
+
+    class Group(models.TextChoices):
+        ASB = "asb", "Anti-social behaviour"
+        CRIME = "crime", "Crime"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    group = models.CharField(max_length=8, choices=Group.choices)
+    harm_weight = models.FloatField(help_text="Days of custody at the sentencing starting point.")
+    harm_notes = models.TextField(blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One imported file (one month for police.uk) with its counts and rejected rows."""
+
+    class Source(models.TextChoices):
+        POLICE_UK = "police_uk", "police.uk street-level CSV"
+        FORCE_EXPORT = "force_export", "Force export"
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported"
+        REJECTED = "rejected"
+        SUPERSEDED = "superseded", "Superseded by a later import"
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="batches")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    file_name = models.CharField(max_length=500)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the decompressed file.")
+    months = models.JSONField(default=list)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    on_error = models.CharField(max_length=8, default="reject")
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_no_location = models.PositiveIntegerField(default=0)
+    rows_outside = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    # [{"file", "line", "field", "message", "value"}], capped; rows_rejected has the full count.
+    rejected_rows = models.JSONField(default=list, blank=True)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def mappable(self):
+        """Located incidents inside the force area: the ones maps and hotspots use."""
+        return self.filter(in_force_area=True)
+
+    def in_months(self, first, last):
+        return self.filter(month__gte=first, month__lte=last)
+
+
+class Incident(models.Model):
+    # The composite indexes below serve force and category look-ups; fewer indexes make
+    # imports faster.
+    force = models.ForeignKey(
+        Force, on_delete=models.CASCADE, related_name="incidents", db_index=False
+    )
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="incidents")
+    source = models.CharField(max_length=16, choices=ImportBatch.Source.choices)
+    month = models.DateField(help_text="First day of the month the incident is published in.")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    x = models.FloatField(null=True, blank=True, help_text="Projected easting, metres.")
+    y = models.FloatField(null=True, blank=True, help_text="Projected northing, metres.")
+    has_location = models.BooleanField(default=True)
+    in_force_area = models.BooleanField(default=True)
+    location = models.CharField(max_length=255, blank=True)
+    lsoa_code = models.CharField(max_length=16, blank=True)
+    lsoa_name = models.CharField(max_length=120, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(max_length=100, blank=True, help_text="Crime ID or force ref.")
+    context = models.TextField(blank=True)
+    priority = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=40, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["force", "month", "category"], name="incident_force_month_cat"),
+            models.Index(fields=["force", "x", "y"], name="incident_force_xy"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "reference"],
+                condition=Q(source="force_export"),
+                name="incident_unique_force_export_reference",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.month:%Y-%m} {self.location}"
+
+
+class MonthlyStat(models.Model):
+    """Counts per force, source, category and month, kept with each import for quality checks."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="monthly_stats")
+    source = models.CharField(max_length=16, choices=ImportBatch.Source.choices)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    month = models.DateField()
+    count = models.PositiveIntegerField()
+    duplicate_rows = models.PositiveIntegerField(default=0)
+    distinct_rows = models.PositiveIntegerField(default=0)
+    copy_factor = models.PositiveIntegerField(
+        default=1, help_text="k when every distinct row appears a multiple of k times."
+    )
+    distinct_points = models.PositiveIntegerField(default=0)
+    no_location = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "source", "category", "month"], name="monthly_stat_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force_id} {self.category_id} {self.month:%Y-%m}: {self.count}"
+
+
+class QualityFlagQuerySet(models.QuerySet):
+    def for_months(self, force, first, last):
+        return self.filter(force=force, month__gte=first, month__lte=last)
+
+
+class QualityFlag(models.Model):
+    """A (force, category, month) count that looks like a publication artefact, with why."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="quality_flags")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    month = models.DateField()
+    rule = models.CharField(max_length=40)
+    reason = models.TextField()
+    score = models.FloatField(default=0)
+    count = models.PositiveIntegerField()
+    expected = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = QualityFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["force", "month", "category"]
+        indexes = [models.Index(fields=["force", "month"], name="quality_flag_force_month")]
+
+    def __str__(self) -> str:
+        return f"{self.force} {self.category} {self.month:%Y-%m}: {self.rule}"

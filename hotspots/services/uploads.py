@@ -1,0 +1,61 @@
+"""Starting imports from uploaded files: store the upload, then run the import as a job."""
+
+import json
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import get_valid_filename
+
+from core.jobs import job_start
+from core.models import Job
+from hotspots.ingest.force_export import ExportMapping
+from hotspots.services.forces import boundary_read
+
+
+def _store(upload: UploadedFile, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / get_valid_filename(Path(upload.name).name)
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+def import_upload_start(
+    *,
+    files: list[UploadedFile],
+    source: str,
+    force_slug: str | None,
+    on_error: str,
+    user,
+    mapping: dict | None = None,
+    boundary: UploadedFile | None = None,
+) -> Job:
+    """Keep the uploaded files (under MEDIA_ROOT/uploads, which workers must share) and queue
+    their import. Raises ValueError for a bad boundary or mapping before anything is queued."""
+    folder = Path(settings.MEDIA_ROOT) / "uploads" / uuid.uuid4().hex
+    paths = [str(_store(upload, folder)) for upload in files]
+    if source == "force_export":
+        parsed = ExportMapping.from_dict(mapping or {}, source="mapping")
+        params = {"path": paths[0], "mapping": parsed.__dict__, "force": force_slug}
+        kind = "hotspots.import_force_export"
+    else:
+        params = {"paths": paths, "force": force_slug, "boundary": None}
+        if boundary:
+            params["boundary"] = str(_store(boundary, folder / "boundary"))
+            boundary_read(Path(params["boundary"]))
+        kind = "hotspots.import_police_uk"
+    params["on_error"] = on_error
+    return job_start(kind=kind, params=params, user=user)
+
+
+def mapping_parse(text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"mapping: not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError("mapping: must be a JSON object")
+    return data
