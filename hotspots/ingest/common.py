@@ -142,30 +142,51 @@ def place(
     return {"x": x, "y": y, "in_force_area": inside}
 
 
+def line_hashes(text: str, numbers: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each numbered line's raw text: identical rows have identical lines."""
+    lines = np.array(text.splitlines(), dtype=object)
+    return pd.util.hash_array(lines[numbers - 1]) if len(numbers) else np.zeros(0, np.uint64)
+
+
 def read_table(
     text: str, name: str, expected: list[str] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, list[RowError]]:
     """All fields as strings, with each row's line number; malformed rows become errors."""
     if not text.strip():
         raise FileRejected([RowError(name, 1, None, "the file is empty")])
-    lines = pd.Series(text.splitlines())
-    header = [c.strip() for c in next(csv.reader([lines.iloc[0]]))]
+    first_line = text.split("\n", 1)[0]
+    header = [c.strip() for c in next(csv.reader([first_line]))]
     _check_header(name, header, expected)
-    if not _regular(lines, len(header)):
+    if not _regular(text, len(header)):
         return _read_row_by_row(text, name, header)
-    frame = pd.read_csv(
-        as_text_stream(text), dtype=str, keep_default_na=False, na_filter=False,
-        skip_blank_lines=False, engine="c",
-    )  # fmt: skip
+    try:
+        frame = pd.read_csv(
+            as_text_stream(text), dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except pd.errors.ParserError:
+        return _read_row_by_row(text, name, header)
     frame.columns = header
     numbers = np.arange(FIRST_DATA_LINE, FIRST_DATA_LINE + len(frame))
-    blank = (lines.iloc[1:].str.strip() == "").to_numpy()[: len(frame)]
-    return frame[~blank].reset_index(drop=True), numbers[~blank], []
+    if "\n\n" in text or "\n\r\n" in text:
+        blank = (frame == "").all(axis=1).to_numpy()
+        frame, numbers = frame[~blank].reset_index(drop=True), numbers[~blank]
+    return frame, numbers, []
 
 
-def _regular(lines: pd.Series, width: int) -> bool:
-    """Whether every line is one row with `width` fields: the fast reader's line numbers are
-    then exact. Quoted commas are rare, so only lines with quotes are parsed to count."""
+def _regular(text: str, width: int) -> bool:
+    """Whether every line is one row of `width` fields, so that the fast reader's line numbers
+    are exact and no row is short. Without quotes, counting commas settles it; a row with too
+    many fields makes the fast reader fail, so rows cannot cancel each other out."""
+    if '"' in text:
+        return _regular_lines(pd.Series(text.splitlines()), width)
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
+    blank = body.count("\n\n") + body.count("\n\r\n")
+    return body.count(",") == (width - 1) * (lines - blank)
+
+
+def _regular_lines(lines: pd.Series, width: int) -> bool:
     body = lines.iloc[1:]
     quotes = body.str.count('"')
     if (quotes % 2).any():

@@ -12,6 +12,7 @@ from hotspots.ingest.common import (
     ParsedFile,
     check_categories,
     check_coordinates,
+    line_hashes,
     map_distinct,
     normalised,
     place,
@@ -31,7 +32,8 @@ def parse_police_uk(
 ) -> ParsedFile:
     """Validate one police.uk CSV. Every row is kept, exact duplicates included: they are
     separate incidents at a shared map point. Rows without coordinates are kept unlocated."""
-    frame, lines, structural = read_table(decode(source), source.name, HEADER)
+    text = decode(source)
+    frame, lines, structural = read_table(text, source.name, HEADER)
     errors = ErrorCollector(source.name, frame, lines)
     errors.errors.extend(structural)
     month = map_distinct(frame["Month"], _month)
@@ -41,7 +43,9 @@ def parse_police_uk(
         errors, frame, "Longitude", "Latitude", (-180, 180, -90, 90)
     )
     good = ~errors.bad
-    rows = _normalise(frame, month, category_ids, lon, lat, located, lines, geography)[good]
+    rows = _normalise(frame, month, category_ids, lon, lat, located, lines, geography)
+    rows["row_hash"] = line_hashes(text, lines)
+    rows = rows[good]
     return ParsedFile(
         name=source.name,
         checksum=source.checksum,

@@ -1,7 +1,5 @@
 """Fast bulk writes of normalised incident rows: PostgreSQL COPY, batched inserts elsewhere."""
 
-import io
-
 import numpy as np
 import pandas as pd
 from django.db import connection
@@ -13,8 +11,6 @@ COLUMNS = [
     "latitude", "x", "y", "has_location", "in_force_area", "location", "lsoa_code", "lsoa_name",
     "outcome", "reference", "context", "priority", "status",
 ]  # fmt: skip
-TEXT = ["source", "location", "lsoa_code", "lsoa_name", "outcome", "reference", "context",
-        "priority", "status"]  # fmt: skip
 SQLITE_BATCH = 20_000
 
 
@@ -37,17 +33,11 @@ def incidents_insert(frame: pd.DataFrame) -> int:
 
 
 def _copy_postgres(frame: pd.DataFrame) -> int:
-    buffer = io.StringIO()
-    frame.to_csv(
-        buffer, header=False, index=False, float_format="%.10g", date_format="%Y-%m-%dT%H:%M:%S%z"
-    )
     columns = ", ".join(COLUMNS)
-    sql = (
-        f"COPY {Incident._meta.db_table} ({columns}) FROM STDIN "
-        f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(TEXT)}))"
-    )
+    sql = f"COPY {Incident._meta.db_table} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(buffer.getvalue())
+        for row in _python_values(frame):
+            copy.write_row(row)
     return len(frame)
 
 
@@ -68,9 +58,10 @@ def _python_values(frame: pd.DataFrame) -> list[tuple]:
     for name in COLUMNS:
         series = frame[name]
         if name == "occurred_at":
-            # Django keeps SQLite datetimes as naive UTC text in this format.
-            text = pd.to_datetime(series, utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
-            values = text.where(series.notna(), None).tolist()
+            # UTC: Django keeps naive UTC text in SQLite; PostgreSQL is told the offset.
+            offset = "+00:00" if connection.vendor == "postgresql" else ""
+            text = pd.to_datetime(series, utc=True).dt.strftime(f"%Y-%m-%d %H:%M:%S{offset}")
+            values = np.where(series.notna(), text.to_numpy(dtype=object), None).tolist()
         elif series.dtype.kind == "f":
             array = series.to_numpy(dtype=float)
             values = np.where(np.isnan(array), None, array).tolist()

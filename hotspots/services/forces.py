@@ -55,6 +55,13 @@ def _geometries(data: dict) -> list[shapely.Geometry]:
     return [shapely.geometry.shape(data)]
 
 
+def force_has_boundary(force: Force, geometry: shapely.Geometry) -> bool:
+    """Whether the force already has this boundary (then its incidents are flagged by it)."""
+    return force.boundary is not None and shapely.geometry.shape(force.boundary).equals_exact(
+        geometry, 1e-9
+    )
+
+
 @transaction.atomic
 def force_set_boundary(
     *, force: Force, geometry: shapely.Geometry, path: Path | None = None

@@ -26,7 +26,12 @@ from hotspots.ingest.readers import expand_paths, iter_sources, police_uk_member
 from hotspots.models import Force, ImportBatch, Incident
 from hotspots.selectors import category_lookup
 from hotspots.services.bulk import incident_frame, incidents_insert
-from hotspots.services.forces import boundary_read, force_get_or_create, force_set_boundary
+from hotspots.services.forces import (
+    boundary_read,
+    force_get_or_create,
+    force_has_boundary,
+    force_set_boundary,
+)
 from hotspots.services.quality import monthly_stats_replace, quality_flags_refresh
 
 Progress = Callable[[float, str], None]
@@ -178,7 +183,7 @@ def _write(by_force, source, on_error, user, job, progress, boundary=None) -> Im
     with transaction.atomic():
         for key, items in by_force.items():
             force = force_get_or_create(key)
-            if boundary:
+            if boundary and not force_has_boundary(force, boundary[1]):
                 force_set_boundary(force=force, path=boundary[0], geometry=boundary[1])
             _write_force(force, items, source, on_error, user, job, summary)
             summary.quality_flags += quality_flags_refresh(force=force)

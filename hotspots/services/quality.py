@@ -48,6 +48,7 @@ def _police_uk_columns(force: Force, rows: pd.DataFrame) -> pd.DataFrame:
             "Crime type": rows["category_id"].astype(str),
             "Last outcome category": rows["outcome"],
             "Context": rows["context"],
+            **({"row_hash": rows["row_hash"]} if "row_hash" in rows.columns else {}),
         }
     )
 

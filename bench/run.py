@@ -1,0 +1,28 @@
+"""Run every benchmark (`make bench`); each prints its table and writes bench/results/*.json.
+Pass names to run some: python bench/run.py import hotspots."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+SUITES = {
+    "import": [BENCH / "import" / "bench_import.py"],
+    "hotspots": [BENCH / "hotspots" / "bench_gistar.py"],
+}
+
+
+def main(names: list[str]) -> int:
+    failed = []
+    for name in names or list(SUITES):
+        for script in SUITES[name]:
+            print(f"\n=== {name}: {script.name}", flush=True)
+            if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
+                failed.append(script.name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
