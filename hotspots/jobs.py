@@ -1,11 +1,14 @@
 """Long-running hotspot-app jobs, run by core.jobs on a worker or in-process."""
 
+import datetime as dt
 from pathlib import Path
 
 from core.jobs import Progress, job_kind
 from core.models import Job
 from hotspots.ingest.force_export import ExportMapping
+from hotspots.models import Force, HotspotRun
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
+from hotspots.services.runs import hotspot_run_execute, method_options, methods_compare
 
 
 @job_kind("hotspots.import_police_uk")
@@ -36,3 +39,33 @@ def import_force_export(job: Job, progress: Progress) -> dict:
         progress=progress,
     )
     return summary.as_dict()
+
+
+@job_kind("hotspots.find")
+def find_hotspots(job: Job, progress: Progress) -> dict:
+    run = HotspotRun.objects.select_related("force").get(pk=job.params["run_id"])
+    return hotspot_run_execute(run=run, progress=progress)
+
+
+@job_kind("hotspots.compare")
+def compare(job: Job, progress: Progress) -> dict:
+    params = job.params
+    return methods_compare(
+        force=Force.objects.get(slug=params["force"]),
+        selection_period=(_month(params["selection_start"]), _month(params["selection_end"])),
+        test_period=(_month(params["test_start"]), _month(params["test_end"])),
+        category_ids=params["category_ids"],
+        source=params.get("source", "police_uk"),
+        cell_m=params["cell_m"],
+        options=method_options(
+            params.get("options", {}),
+            min_incidents=params.get("min_incidents", 10),
+            max_hotspots=params.get("max_hotspots", 20),
+        ),
+        harm_weighted=params.get("harm_weighted", False),
+        progress=progress,
+    )
+
+
+def _month(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[5:7]), 1)

@@ -218,3 +218,99 @@ class QualityFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force} {self.category} {self.month:%Y-%m}: {self.rule}"
+
+
+class HotspotRunQuerySet(models.QuerySet):
+    def with_job(self):
+        return self.select_related("force", "job", "created_by")
+
+    def finished(self):
+        return self.filter(job__status="succeeded")
+
+
+class HotspotRun(models.Model):
+    """One hotspot analysis: its parameters, the grid it used, timings and summary figures."""
+
+    class Method(models.TextChoices):
+        GISTAR = "gistar", "Getis-Ord Gi* (with FDR)"
+        KDE = "kde", "Kernel density"
+        DBSCAN = "dbscan", "DBSCAN"
+        HDBSCAN = "hdbscan", "HDBSCAN"
+
+    class Selection(models.TextChoices):
+        ASB = "asb", "Anti-social behaviour"
+        CRIME = "crime", "All crime"
+        ALL = "all", "All incidents"
+        CHOSEN = "chosen", "Chosen categories"
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="hotspot_runs")
+    name = models.CharField(max_length=200, blank=True)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.GISTAR)
+    source = models.CharField(
+        max_length=16, choices=ImportBatch.Source.choices, default=ImportBatch.Source.POLICE_UK
+    )
+    period_start = models.DateField(help_text="First month (first day of the month).")
+    period_end = models.DateField(help_text="Last month (first day of the month), inclusive.")
+    selection = models.CharField(max_length=8, choices=Selection.choices, default=Selection.ASB)
+    categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    harm_weighted = models.BooleanField(default=False)
+    cell_m = models.PositiveIntegerField(default=150)
+    # Method settings: neighbourhood, alpha, bandwidth_m, kde_share, eps_m, min_samples, ...
+    options = models.JSONField(default=dict, blank=True)
+    min_incidents = models.PositiveIntegerField(default=10)
+    max_hotspots = models.PositiveIntegerField(default=20)
+    clip_to_boundary = models.BooleanField(default=True)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL)
+    # x0, y0, cell_m, nx, ny, crs of the grid used.
+    grid = models.JSONField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HotspotRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            self.name
+            or f"{self.get_method_display()} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+        )
+
+
+class Hotspot(models.Model):
+    """A ranked hotspot of a run. Geometry is GeoJSON in WGS84 lon/lat; areas in m²."""
+
+    run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots")
+    rank = models.PositiveIntegerField()
+    label = models.CharField(max_length=255)
+    cells = models.JSONField(help_text="Flat indices of the run's grid cells.")
+    geometry = models.JSONField()
+    centroid_lon = models.FloatField()
+    centroid_lat = models.FloatField()
+    centroid_x = models.FloatField()
+    centroid_y = models.FloatField()
+    area_m2 = models.FloatField()
+    incident_count = models.PositiveIntegerField()
+    harm = models.FloatField()
+    counts_by_category = models.JSONField(default=dict)
+    share_of_incidents = models.FloatField()
+    share_of_area = models.FloatField()
+    pai = models.FloatField()
+    peak_score = models.FloatField(help_text="Peak Gi* z, density or cluster cell count.")
+    monthly_trend = models.JSONField(default=dict)
+    hour_weekday = models.JSONField(null=True, blank=True, help_text="7×24 counts, Monday first.")
+    patrol_window = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "rank"], name="hotspot_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.label}"

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from hotspots.models import Category, Force, ImportBatch, QualityFlag
+from core.serializers import JobSerializer
+from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, QualityFlag
 
 
 class ForceSerializer(serializers.ModelSerializer):
@@ -79,4 +80,123 @@ class ImportUploadSerializer(serializers.Serializer):
                 raise serializers.ValidationError({"mapping": "A force export needs a mapping."})
             if len(data["files"]) != 1:
                 raise serializers.ValidationError({"files": "Upload one force export at a time."})
+        return data
+
+
+class MonthField(serializers.DateField):
+    """A month written 'YYYY-MM', held as the first day of the month."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        return super().to_internal_value(value).replace(day=1)
+
+
+class NeighbourhoodSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["queen", "distance"], default="queen")
+    order = serializers.IntegerField(min_value=1, max_value=10, default=1)
+    band_m = serializers.FloatField(min_value=1, max_value=5000, required=False)
+
+    def validate(self, data):
+        if data["kind"] == "distance" and not data.get("band_m"):
+            raise serializers.ValidationError({"band_m": "A distance band needs band_m (metres)."})
+        return data
+
+
+class MethodOptionsSerializer(serializers.Serializer):
+    """Method settings; distances in metres. Defaults follow the product's method notes."""
+
+    neighbourhood = NeighbourhoodSerializer(required=False)
+    alpha = serializers.FloatField(min_value=0.0001, max_value=0.2, default=0.05)
+    permutations = serializers.IntegerField(min_value=0, max_value=9999, default=0)
+    bandwidth_m = serializers.FloatField(min_value=10, max_value=5000, default=300)
+    kde_share = serializers.FloatField(min_value=0.001, max_value=0.5, default=0.02)
+    eps_m = serializers.FloatField(min_value=5, max_value=2000, default=150)
+    min_samples = serializers.IntegerField(min_value=2, max_value=100_000, default=40)
+    min_cluster_size = serializers.IntegerField(min_value=2, max_value=100_000, default=60)
+
+
+class RunRequestSerializer(MethodOptionsSerializer):
+    force = serializers.SlugRelatedField(slug_field="slug", queryset=Force.objects.all())
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    method = serializers.ChoiceField(choices=HotspotRun.Method.choices, default="gistar")
+    source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
+    period_start = MonthField()
+    period_end = MonthField()
+    selection = serializers.ChoiceField(choices=HotspotRun.Selection.choices, default="asb")
+    categories = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), many=True, required=False
+    )
+    harm_weighted = serializers.BooleanField(default=False)
+    cell_m = serializers.IntegerField(min_value=10, max_value=5000, required=False)
+    min_incidents = serializers.IntegerField(min_value=1, default=10)
+    max_hotspots = serializers.IntegerField(min_value=1, max_value=500, default=20)
+    clip_to_boundary = serializers.BooleanField(default=True)
+
+    def validate(self, data):
+        if data["period_start"] > data["period_end"]:
+            raise serializers.ValidationError({"period_end": "The period ends before it starts."})
+        if data["selection"] == "chosen" and not data.get("categories"):
+            raise serializers.ValidationError({"categories": "Choose at least one category."})
+        return data
+
+
+class HotspotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Hotspot
+        fields = [
+            "id", "rank", "label", "centroid_lon", "centroid_lat", "area_m2", "incident_count",
+            "harm", "counts_by_category", "share_of_incidents", "share_of_area", "pai",
+            "peak_score", "monthly_trend", "hour_weekday", "patrol_window", "geometry",
+        ]  # fmt: skip
+
+
+class HotspotRunSerializer(serializers.ModelSerializer):
+    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    categories = serializers.SlugRelatedField(slug_field="slug", read_only=True, many=True)
+    period_start = serializers.DateField(format="%Y-%m")
+    period_end = serializers.DateField(format="%Y-%m")
+    job = JobSerializer(read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = HotspotRun
+        fields = [
+            "id", "name", "force", "method", "source", "period_start", "period_end", "selection",
+            "categories", "harm_weighted", "cell_m", "options", "min_incidents", "max_hotspots",
+            "clip_to_boundary", "job", "grid", "timings", "summary", "created_by", "created_at",
+        ]  # fmt: skip
+
+
+class HotspotRunDetailSerializer(HotspotRunSerializer):
+    hotspots = HotspotSerializer(many=True, read_only=True)
+
+    class Meta(HotspotRunSerializer.Meta):
+        fields = [*HotspotRunSerializer.Meta.fields, "hotspots"]
+
+
+class ComparisonRequestSerializer(MethodOptionsSerializer):
+    force = serializers.SlugRelatedField(slug_field="slug", queryset=Force.objects.all())
+    source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
+    selection_start = MonthField()
+    selection_end = MonthField()
+    test_start = MonthField()
+    test_end = MonthField()
+    selection = serializers.ChoiceField(choices=HotspotRun.Selection.choices, default="asb")
+    categories = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), many=True, required=False
+    )
+    harm_weighted = serializers.BooleanField(default=False)
+    cell_m = serializers.IntegerField(min_value=10, max_value=5000, required=False)
+    min_incidents = serializers.IntegerField(min_value=1, default=10)
+    max_hotspots = serializers.IntegerField(min_value=1, max_value=500, default=20)
+
+    def validate(self, data):
+        if data["selection_start"] > data["selection_end"] or data["test_start"] > data["test_end"]:
+            raise serializers.ValidationError("Each period must end after it starts.")
+        if data["test_start"] <= data["selection_end"]:
+            raise serializers.ValidationError(
+                {"test_start": "The test period must come after the selection period."}
+            )
         return data

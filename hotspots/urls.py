@@ -1,6 +1,8 @@
 from django.urls import path
 
-from hotspots import api, views
+from hotspots import views
+from hotspots.api import incidents as api
+from hotspots.api import runs as runs_api
 
 urlpatterns = [
     path("incidents/", views.incident_data, name="incident-data"),
@@ -16,4 +18,27 @@ urlpatterns = [
     path("api/imports/upload/", api.ImportUploadApi.as_view(), name="api-import-upload"),
     path("api/imports/<int:pk>/", api.ImportBatchDetailApi.as_view(), name="api-import-detail"),
     path("api/quality-flags/", api.QualityFlagListApi.as_view(), name="api-quality-flags"),
+]
+
+urlpatterns += [
+    path("api/hotspot-runs/", runs_api.HotspotRunListApi.as_view(), name="api-run-list"),
+    path(
+        "api/hotspot-runs/<int:pk>/", runs_api.HotspotRunDetailApi.as_view(), name="api-run-detail"
+    ),
+    path(
+        "api/hotspot-runs/<int:pk>/hotspots.geojson",
+        runs_api.HotspotGeoJsonApi.as_view(),
+        name="api-run-geojson",
+    ),
+    path(
+        "api/hotspot-runs/<int:pk>/hotspots.csv",
+        runs_api.HotspotCsvApi.as_view(),
+        name="api-run-csv",
+    ),
+    path(
+        "api/hotspot-runs/<int:pk>/hotspots.gpkg",
+        runs_api.HotspotGeoPackageApi.as_view(),
+        name="api-run-gpkg",
+    ),
+    path("api/hotspot-comparisons/", runs_api.ComparisonApi.as_view(), name="api-comparison"),
 ]

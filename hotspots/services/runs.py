@@ -1,0 +1,266 @@
+"""Hotspot runs: from stored incidents to ranked, described hotspots, and method comparison."""
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+
+from core.jobs import JobError, job_start
+from hotspots import selectors
+from hotspots.analysis import Neighbourhood, describe_hotspots
+from hotspots.analysis.methods import MethodOptions, compare_methods, find_hotspots
+from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch
+from hotspots.services.geometry import force_study_area, point_to_lonlat, to_lonlat
+
+Progress = Callable[[float, str], None]
+OPTION_NAMES = set(MethodOptions.__dataclass_fields__) - {"neighbourhood"}
+
+
+def method_options(run_options: dict, *, min_incidents: int, max_hotspots: int) -> MethodOptions:
+    """MethodOptions from a run's stored options; the neighbourhood is
+    {"kind": "queen", "order": k} or {"kind": "distance", "band_m": metres}."""
+    values = {k: v for k, v in run_options.items() if k in OPTION_NAMES}
+    hood = run_options.get("neighbourhood") or {"kind": "queen", "order": 1}
+    if hood.get("kind") == "distance":
+        neighbourhood = Neighbourhood.distance(float(hood["band_m"]))
+    else:
+        neighbourhood = Neighbourhood.queen(int(hood.get("order", 1)))
+    return MethodOptions(
+        neighbourhood=neighbourhood, min_incidents=min_incidents, max_hotspots=max_hotspots,
+        **values,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def hotspot_run_start(
+    *, force: Force, category_ids: list[int] | None = None, user=None, **fields
+) -> HotspotRun:
+    """Record a run and queue its job. `fields` are HotspotRun fields (method, period, ...)."""
+    run = HotspotRun.objects.create(force=force, created_by=user, **fields)
+    if category_ids:
+        run.categories.set(category_ids)
+    run.job = job_start(kind="hotspots.find", params={"run_id": run.pk}, user=user)
+    run.save(update_fields=["job"])
+    return run
+
+
+def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
+    """Find, rank and describe the run's hotspots, replacing any it had."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    progress(5, "reading incidents")
+    data = _incidents(run)
+    timings["read_s"] = time.perf_counter() - clock
+    if not len(data):
+        raise JobError("No located incidents in the force area match this period and selection.")
+    progress(30, f"analysing {len(data):,} incidents")
+    clock = time.perf_counter()
+    grid, mask = force_study_area(run.force, data.x, data.y, run.cell_m, run.clip_to_boundary)
+    weights = _weights(run, data)
+    options = method_options(
+        run.options, min_incidents=run.min_incidents, max_hotspots=run.max_hotspots
+    )
+    result = find_hotspots(run.method, grid, data.x, data.y, weights, mask=mask, options=options)
+    timings["analysis_s"] = time.perf_counter() - clock
+    progress(70, f"describing {len(result.hotspots)} hotspots")
+    clock = time.perf_counter()
+    cells = grid.cell_of(data.x, data.y)
+    profile_cells, times = _timed_incidents(run, grid, data, cells)
+    records = describe_hotspots(
+        grid, result.hotspots, point_cells=profile_cells, timestamps=_local(times)
+    )
+    study_cells = int(mask.sum()) if mask is not None else grid.n_cells
+    in_study = cells >= 0 if mask is None else (cells >= 0) & mask.ravel()[np.maximum(cells, 0)]
+    context = _Context(run, data, cells, in_study, study_cells * grid.cell_area_m2)
+    hotspots = [_hotspot(run, record, context) for record in records]
+    with transaction.atomic():
+        run.hotspots.all().delete()
+        Hotspot.objects.bulk_create(hotspots)
+        timings["describe_s"] = time.perf_counter() - clock
+        run.grid = {**asdict(grid), "study_cells": study_cells}
+        run.timings = {k: round(v, 3) for k, v in timings.items()}
+        run.summary = _summary(hotspots, context)
+        run.save(update_fields=["grid", "timings", "summary"])
+    return run.summary
+
+
+def _incidents(run: HotspotRun) -> selectors.IncidentArrays:
+    chosen = list(run.categories.values_list("id", flat=True))
+    return selectors.incident_arrays(
+        force=run.force, first=run.period_start, last=run.period_end,
+        category_ids=selectors.category_ids_for(run.selection, chosen), source=run.source,
+    )  # fmt: skip
+
+
+def _weights(run: HotspotRun, data: selectors.IncidentArrays) -> np.ndarray | None:
+    if not run.harm_weighted:
+        return None
+    harm = selectors.harm_weights()
+    lookup = np.zeros(max(harm) + 1)
+    lookup[list(harm)] = list(harm.values())
+    return lookup[data.category_id]
+
+
+def _timed_incidents(run: HotspotRun, grid, data, cells) -> tuple[np.ndarray, np.ndarray | None]:
+    """Incidents with times for the hour-by-weekday profiles: the run's own, or else (police.uk
+    has months only) the force export's incidents of the same period and categories."""
+    if data.has_times or run.source == ImportBatch.Source.FORCE_EXPORT:
+        return cells, data.occurred_at if data.has_times else None
+    chosen = list(run.categories.values_list("id", flat=True))
+    timed = selectors.incident_arrays(
+        force=run.force, first=run.period_start, last=run.period_end,
+        category_ids=selectors.category_ids_for(run.selection, chosen),
+        source=ImportBatch.Source.FORCE_EXPORT,
+    )  # fmt: skip
+    if not timed.has_times:
+        return cells, None
+    return grid.cell_of(timed.x, timed.y), timed.occurred_at
+
+
+def _local(times: np.ndarray | None) -> pd.DatetimeIndex | None:
+    """UTC times as Europe/London wall-clock times: patrol windows are in local hours."""
+    if times is None:
+        return None
+    return pd.DatetimeIndex(times).tz_localize("UTC").tz_convert(settings.TIME_ZONE)
+
+
+class _Context:
+    """What every hotspot of a run is described against."""
+
+    def __init__(self, run, data, cells, in_study, study_area_m2):
+        self.run, self.data, self.cells = run, data, cells
+        self.in_study = in_study
+        self.total = int(in_study.sum())
+        self.study_area_m2 = study_area_m2
+        self.names = dict(Category.objects.values_list("id", "slug"))
+        first, last = run.period_start, run.period_end
+        self.months = [f"{p:%Y-%m}" for p in pd.period_range(first, last, freq="M")]
+
+
+def _hotspot(run: HotspotRun, record, context: _Context) -> Hotspot:
+    inside = np.isin(context.cells, record.cells) & context.in_study
+    share_incidents = int(inside.sum()) / max(context.total, 1)
+    share_area = record.area_m2 / context.study_area_m2
+    lon, lat = point_to_lonlat(record.centroid_x, record.centroid_y)
+    months = Counter(context.data.month[inside].tolist())
+    categories = Counter(context.data.category_id[inside].tolist())
+    return Hotspot(
+        run=run, rank=record.rank, label=_label(context.data.location[inside], record.rank),
+        cells=record.cells.tolist(), geometry=to_lonlat(record.geometry).__geo_interface__,
+        centroid_lon=lon, centroid_lat=lat, centroid_x=record.centroid_x,
+        centroid_y=record.centroid_y, area_m2=record.area_m2, incident_count=int(inside.sum()),
+        harm=record.harm, share_of_incidents=share_incidents, share_of_area=share_area,
+        pai=share_incidents / share_area if share_area else 0.0,
+        peak_score=record.peak_score if np.isfinite(record.peak_score) else 0.0,
+        counts_by_category={context.names[c]: n for c, n in categories.most_common()},
+        monthly_trend={m: months.get(m, 0) for m in context.months},
+        hour_weekday=None if record.profile is None else record.profile.tolist(),
+        patrol_window="" if record.patrol_window is None else record.patrol_window.label,
+    )  # fmt: skip
+
+
+def _label(locations: np.ndarray, rank: int) -> str:
+    """The commonest location names, e.g. 'Market Place / Iron Gate'."""
+    names = Counter(
+        str(name).removeprefix("On or near ").strip() for name in locations if name
+    ).most_common(3)
+    useful = [name for name, _ in names if name and name.lower() not in ("no location", "")]
+    return " / ".join(useful[:2]) or f"Hotspot {rank}"
+
+
+def _summary(hotspots: list[Hotspot], context: _Context) -> dict:
+    captured = sum(h.incident_count for h in hotspots)
+    area = sum(h.area_m2 for h in hotspots)
+    share_incidents = captured / max(context.total, 1)
+    share_area = area / context.study_area_m2
+    return {
+        "incidents": context.total,
+        "hotspots": len(hotspots),
+        "incidents_in_hotspots": captured,
+        "share_of_incidents": share_incidents,
+        "share_of_area": share_area,
+        "pai": share_incidents / share_area if share_area else 0.0,
+        "study_area_km2": context.study_area_m2 / 1e6,
+        "has_times": context.data.has_times,
+    }
+
+
+Period = tuple[dt.date, dt.date]
+
+
+def methods_compare(
+    *, force: Force, selection_period: Period, test_period: Period, category_ids: list[int],
+    source: str, cell_m: int, options: MethodOptions, harm_weighted: bool,
+    clip_to_boundary: bool = True, progress: Progress,
+) -> dict:  # fmt: skip
+    """PAI, RRI, hit rates and stability of every method, selected on one period and tested
+    on a later one, on one grid."""
+    progress(5, "reading incidents")
+    arrays = [
+        selectors.incident_arrays(
+            force=force, first=first, last=last, category_ids=category_ids, source=source
+        )
+        for first, last in (selection_period, test_period)
+    ]
+    both_x = np.concatenate([a.x for a in arrays])
+    both_y = np.concatenate([a.y for a in arrays])
+    grid, mask = force_study_area(force, both_x, both_y, cell_m, clip_to_boundary)
+    harm = selectors.harm_weights()
+    lookup = np.zeros(max(harm) + 1)
+    lookup[list(harm)] = list(harm.values())
+    selection, test = ((a.x, a.y, lookup[a.category_id] if harm_weighted else None) for a in arrays)
+    progress(20, "comparing methods")
+    rows = compare_methods(grid, selection, test, mask=mask, options=options)
+    return {
+        "incidents": {"selection": len(arrays[0]), "test": len(arrays[1])},
+        "rows": [asdict(row) for row in rows],
+    }
+
+
+OPTION_FIELDS = ("alpha", "permutations", "bandwidth_m", "kde_share", "eps_m", "min_samples",
+                 "min_cluster_size")  # fmt: skip
+
+
+def _options(data: dict) -> dict:
+    options = {name: data[name] for name in OPTION_FIELDS if name in data}
+    options["neighbourhood"] = dict(data.get("neighbourhood") or {"kind": "queen", "order": 1})
+    return options
+
+
+def hotspot_run_request(*, data: dict, user) -> HotspotRun:
+    """Start a run from validated request data (API, form or command)."""
+    categories = data.get("categories") or []
+    return hotspot_run_start(
+        force=data["force"], user=user, category_ids=[c.pk for c in categories],
+        name=data.get("name", ""), method=data["method"], source=data["source"],
+        period_start=data["period_start"], period_end=data["period_end"],
+        selection=data["selection"], harm_weighted=data["harm_weighted"],
+        cell_m=data.get("cell_m") or settings.GRID_CELL_M, options=_options(data),
+        min_incidents=data["min_incidents"], max_hotspots=data["max_hotspots"],
+        clip_to_boundary=data["clip_to_boundary"],
+    )  # fmt: skip
+
+
+def comparison_params(data: dict) -> dict:
+    """JSON job parameters for a method comparison from validated request data."""
+    chosen = [c.pk for c in data.get("categories") or []]
+    return {
+        "force": data["force"].slug,
+        "source": data["source"],
+        **{
+            k: f"{data[k]:%Y-%m}"
+            for k in ("selection_start", "selection_end", "test_start", "test_end")
+        },
+        "category_ids": selectors.category_ids_for(data["selection"], chosen),
+        "cell_m": data.get("cell_m") or settings.GRID_CELL_M,
+        "options": _options(data),
+        "min_incidents": data["min_incidents"],
+        "max_hotspots": data["max_hotspots"],
+        "harm_weighted": data["harm_weighted"],
+    }
