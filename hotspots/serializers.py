@@ -66,7 +66,7 @@ class MonthlyCountSerializer(serializers.Serializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    source = serializers.ChoiceField(choices=["police_uk", "force_export"], default="police_uk")
+    source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
     force = serializers.SlugField(required=False, allow_blank=True)
     on_error = serializers.ChoiceField(choices=["reject", "skip"], default="reject")
     mapping = serializers.JSONField(required=False)
