@@ -8,7 +8,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SUITES = {
     "import": [BENCH / "import" / "bench_import.py"],
-    "hotspots": [BENCH / "hotspots" / "bench_gistar.py"],
+    "hotspots": [BENCH / "hotspots" / "bench_gistar.py", BENCH / "hotspots" / "bench_run.py"],
 }
 
 

@@ -37,16 +37,24 @@ def method_options(run_options: dict, *, min_incidents: int, max_hotspots: int) 
     )  # fmt: skip
 
 
-@transaction.atomic
 def hotspot_run_start(
-    *, force: Force, category_ids: list[int] | None = None, user=None, **fields
-) -> HotspotRun:
-    """Record a run and queue its job. `fields` are HotspotRun fields (method, period, ...)."""
-    run = HotspotRun.objects.create(force=force, created_by=user, **fields)
-    if category_ids:
-        run.categories.set(category_ids)
-    run.job = job_start(kind="hotspots.find", params={"run_id": run.pk}, user=user)
-    run.save(update_fields=["job"])
+    *, force: Force, category_ids: list[int] | None = None, user=None, sync: bool = False,
+    listener=None, **fields,
+) -> HotspotRun:  # fmt: skip
+    """Record a run and start its job: queued when the run is committed, or with `sync` run
+    here and now (the management command). `fields` are HotspotRun fields."""
+    with transaction.atomic():
+        run = HotspotRun.objects.create(force=force, created_by=user, **fields)
+        if category_ids:
+            run.categories.set(category_ids)
+        if not sync:
+            run.job = job_start(kind="hotspots.find", params={"run_id": run.pk}, user=user)
+            run.save(update_fields=["job"])
+    if sync:
+        run.job = job_start(
+            kind="hotspots.find", params={"run_id": run.pk}, user=user, sync=True, listener=listener
+        )
+        run.save(update_fields=["job"])
     return run
 
 
@@ -233,11 +241,12 @@ def _options(data: dict) -> dict:
     return options
 
 
-def hotspot_run_request(*, data: dict, user) -> HotspotRun:
+def hotspot_run_request(*, data: dict, user, sync: bool = False, listener=None) -> HotspotRun:
     """Start a run from validated request data (API, form or command)."""
     categories = data.get("categories") or []
     return hotspot_run_start(
         force=data["force"], user=user, category_ids=[c.pk for c in categories],
+        sync=sync, listener=listener,
         name=data.get("name", ""), method=data["method"], source=data["source"],
         period_start=data["period_start"], period_end=data["period_end"],
         selection=data["selection"], harm_weighted=data["harm_weighted"],

@@ -71,3 +71,35 @@ KNOWN_ARTEFACTS = {
     ("derbyshire", "2024-01", "anti-social-behaviour"),
     ("derbyshire", "2024-02", "anti-social-behaviour"),
 }
+
+
+def test_twelve_month_asb_hotspots_on_derbyshire(shared_data):
+    from hotspots.serializers import RunRequestSerializer
+    from hotspots.services.runs import hotspot_run_request
+
+    incidents_import_police_uk(
+        paths=[shared_data / "derbyshire"],
+        boundary_path=shared_data / "derbyshire-boundaries" / "derbyshire.geojson.gz",
+    )
+    payload = {"force": "derbyshire", "period_start": "2025-01", "period_end": "2025-12"}
+    request = RunRequestSerializer(data=payload)
+    assert request.is_valid(), request.errors
+    run = hotspot_run_request(data=request.validated_data, user=None, sync=True)
+    run.refresh_from_db()
+    assert run.job.status == "succeeded", run.job.error
+    summary = run.summary
+    print(
+        f"Derbyshire 2025 ASB: {summary['hotspots']} hotspots hold "
+        f"{summary['share_of_incidents']:.1%} of {summary['incidents']:,} ASB incidents on "
+        f"{summary['share_of_area']:.2%} of the force area (PAI {summary['pai']:.1f}); "
+        f"top: {run.hotspots.first().label}"
+    )
+    asb_2025 = sum(
+        n
+        for month, n in asb_per_month_in_db(Force.objects.get(slug="derbyshire")).items()
+        if month.startswith("2025")
+    )
+    assert summary["incidents"] <= asb_2025
+    assert summary["hotspots"] >= 5
+    assert summary["pai"] > 5
+    assert 0 < summary["share_of_area"] < 0.05
