@@ -1,3 +1,4 @@
+import json
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,8 @@ from core.jobs import job_start
 from core.progress import ProgressBar
 from hotspots.management.commands.import_police_uk import report_import
 from hotspots.models import Force
+from hotspots.serializers import RunRequestSerializer
+from hotspots.services.runs import hotspot_run_request
 from hotspots.synthetic import SyntheticConfig, generate_all
 
 MAPPING = Path(settings.BASE_DIR) / "examples" / "force-export-mapping.json"
@@ -52,6 +55,23 @@ class Command(BaseCommand):
             },
         )
 
+        self._demo_runs(config)
+
+    def _demo_runs(self, config: SyntheticConfig) -> None:
+        """Two runs so the map has something to show: ASB and harm-weighted crime, 2024."""
+        for selection, harm in (("asb", False), ("crime", True)):
+            request = RunRequestSerializer(
+                data={"force": config.force_slug, "period_start": "2024-01",
+                      "period_end": "2024-12", "selection": selection, "harm_weighted": harm,
+                      "name": f"Demo: {selection.upper()} hotspots 2024"}
+            )  # fmt: skip
+            request.is_valid(raise_exception=True)
+            with ProgressBar(self.stdout, f"hotspots ({selection})") as bar:
+                run = hotspot_run_request(
+                    data=request.validated_data, user=None, sync=True, listener=bar
+                )
+            self.stdout.write(f"Hotspot run #{run.pk}: {run.job.status}")
+
     def _import(self, kind: str, params: dict) -> None:
         with ProgressBar(self.stdout, kind.split(".")[-1]) as bar:
             job = job_start(kind=kind, params=params, sync=True, listener=bar)
@@ -59,6 +79,4 @@ class Command(BaseCommand):
 
 
 def _mapping() -> dict:
-    import json
-
     return json.loads(MAPPING.read_text())
