@@ -95,14 +95,25 @@ def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
             result={"traceback": traceback.format_exc(limit=20)},
         )
     else:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.SUCCEEDED,
-            progress=100,
-            finished_at=timezone.now(),
-            result=result or {},
-        )
+        _record_success(job, result or {})
     job.refresh_from_db()
     return job
+
+
+def _record_success(job: Job, result: dict) -> None:
+    """Store the result; a result the database refuses (e.g. NaN in JSON) fails the job
+    rather than leaving it 'running' for ever."""
+    try:
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(
+                status=Job.Status.SUCCEEDED, progress=100, finished_at=timezone.now(), result=result
+            )
+    except Exception as error:
+        log.exception("Job %s (%s): its result could not be stored", job.pk, job.kind)
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(),
+            error=f"The job finished but its result could not be stored: {error}",
+        )  # fmt: skip
 
 
 def job_start(

@@ -4,9 +4,11 @@ from django.db import models
 
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from core.roles import MANAGER, has_role
+        """Managers and commanders see every job (commanders read runs and reports that
+        others started); anyone else only their own."""
+        from core.roles import COMMANDER, MANAGER, has_role
 
-        if has_role(user, MANAGER):
+        if has_role(user, MANAGER, COMMANDER):
             return self
         return self.filter(created_by=user)
 

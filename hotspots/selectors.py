@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from hotspots.models import (
     Category,
@@ -132,3 +132,8 @@ def hotspot_run_list():
 
 def hotspot_list(*, run: HotspotRun):
     return run.hotspots.order_by("rank")
+
+
+def latest_month() -> dt.date | None:
+    """The last month any force has data for: the forms' periods default to end there."""
+    return MonthlyStat.objects.aggregate(last=Max("month"))["last"]

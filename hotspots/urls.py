@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from hotspots import views
 from hotspots.api import incidents as api
@@ -42,3 +42,5 @@ urlpatterns += [
     ),
     path("api/hotspot-comparisons/", runs_api.ComparisonApi.as_view(), name="api-comparison"),
 ]
+
+urlpatterns += [path("", include("hotspots.urls_pages"))]

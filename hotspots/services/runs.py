@@ -86,6 +86,7 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
     study_cells = int(mask.sum()) if mask is not None else grid.n_cells
     in_study = cells >= 0 if mask is None else (cells >= 0) & mask.ravel()[np.maximum(cells, 0)]
     context = _Context(run, data, cells, in_study, study_cells * grid.cell_area_m2)
+    context.has_times = times is not None
     hotspots = [_hotspot(run, record, context) for record in records]
     with transaction.atomic():
         run.hotspots.all().delete()
@@ -144,6 +145,7 @@ class _Context:
     def __init__(self, run, data, cells, in_study, study_area_m2):
         self.run, self.data, self.cells = run, data, cells
         self.in_study = in_study
+        self.has_times = False
         self.total = int(in_study.sum())
         self.study_area_m2 = study_area_m2
         self.names = dict(Category.objects.values_list("id", "slug"))
@@ -195,7 +197,7 @@ def _summary(hotspots: list[Hotspot], context: _Context) -> dict:
         "share_of_area": share_area,
         "pai": share_incidents / share_area if share_area else 0.0,
         "study_area_km2": context.study_area_m2 / 1e6,
-        "has_times": context.data.has_times,
+        "has_times": context.has_times,
     }
 
 
@@ -227,8 +229,13 @@ def methods_compare(
     rows = compare_methods(grid, selection, test, mask=mask, options=options)
     return {
         "incidents": {"selection": len(arrays[0]), "test": len(arrays[1])},
-        "rows": [asdict(row) for row in rows],
+        "rows": [_finite(asdict(row)) for row in rows],
     }
+
+
+def _finite(row: dict) -> dict:
+    """None for measures that are undefined (NaN), e.g. PAI of a method that found nothing."""
+    return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in row.items()}
 
 
 OPTION_FIELDS = ("alpha", "permutations", "bandwidth_m", "kde_share", "eps_m", "min_samples",
