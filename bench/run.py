@@ -9,6 +9,7 @@ BENCH = Path(__file__).resolve().parent
 SUITES = {
     "import": [BENCH / "import" / "bench_import.py"],
     "hotspots": [BENCH / "hotspots" / "bench_gistar.py", BENCH / "hotspots" / "bench_run.py"],
+    "scheduling": [BENCH / "scheduling" / "bench_scheduling.py"],
 }
 
 

@@ -170,6 +170,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "core.models.Job.Status",
+        "ImportStatusEnum": "hotspots.models.ImportBatch.Status",
+        "PlanStatusEnum": "patrols.models.PatrolPlan.Status",
+        "AssignmentStatusEnum": "patrols.models.PatrolAssignment.Status",
+    },
 }
 
 LOGGING = {
@@ -183,3 +190,10 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+
+# Patrol dose: metres around a hotspot still counted as inside it, and the longest gap
+# between GPS fixes (seconds) that is still attributed rather than reported as unknown.
+DOSE_TOLERANCE_M = env_int("DOSE_TOLERANCE_M", 25, minimum=0)
+DOSE_MAX_GAP_S = env_int("DOSE_MAX_GAP_S", 300, minimum=10)
+# Seconds between GPS pings the tablet app records during a visit.
+FIELD_PING_SECONDS = env_int("FIELD_PING_SECONDS", 30, minimum=1)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("core.urls")),
     path("", include("hotspots.urls")),
+    path("", include("patrols.urls")),
 ]

@@ -7,7 +7,8 @@ OFFICER = "officer"
 COMMANDER = "commander"
 ALL_ROLES = (MANAGER, OFFICER, COMMANDER)
 
-HOME_URL_NAMES = {MANAGER: "manager-home", COMMANDER: "commander-home", OFFICER: "officer-home"}
+# The officer's home is their patrol list, served by the patrols app.
+HOME_URL_NAMES = {MANAGER: "manager-home", COMMANDER: "commander-home", OFFICER: "my-patrols"}
 
 
 def roles_of(user: User | AnonymousUser) -> frozenset[str]:

@@ -9,7 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("manager/", views.manager_home, name="manager-home"),
     path("commander/", views.commander_home, name="commander-home"),
-    path("officer/", views.officer_home, name="officer-home"),
     path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
     path("healthz", api.HealthApi.as_view(), name="healthz"),
     path("api/me/", api.MeApi.as_view(), name="api-me"),

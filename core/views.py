@@ -44,11 +44,6 @@ def commander_home(request):
     return render(request, "core/home_commander.html")
 
 
-@role_required(OFFICER)
-def officer_home(request):
-    return render(request, "core/home_officer.html")
-
-
 @role_required(MANAGER, OFFICER, COMMANDER)
 def job_detail(request, pk: int):
     job = get_object_or_404(selectors.job_list(user=request.user), pk=pk)

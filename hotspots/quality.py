@@ -31,22 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hotspots.formats import POLICE_UK_COLUMNS
+
 __all__ = ["FLAG_COLUMNS", "QualityConfig", "detect_anomalies", "monthly_stats"]
 
-POLICE_UK_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 KEY: list[str] = ["force", "category", "month"]
 FLAG_COLUMNS: list[str] = [*KEY, "rule", "reason", "score", "count", "expected"]
 _MAD_TO_SD = 1.4826

@@ -117,13 +117,11 @@ class MethodOptionsSerializer(serializers.Serializer):
     min_cluster_size = serializers.IntegerField(min_value=2, max_value=100_000, default=60)
 
 
-class RunRequestSerializer(MethodOptionsSerializer):
+class SelectionSerializer(MethodOptionsSerializer):
+    """What runs and comparisons share: the data, the grid, limits and every method's settings."""
+
     force = serializers.SlugRelatedField(slug_field="slug", queryset=Force.objects.all())
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    method = serializers.ChoiceField(choices=HotspotRun.Method.choices, default="gistar")
     source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
-    period_start = MonthField()
-    period_end = MonthField()
     selection = serializers.ChoiceField(choices=HotspotRun.Selection.choices, default="asb")
     categories = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), many=True, required=False
@@ -132,6 +130,13 @@ class RunRequestSerializer(MethodOptionsSerializer):
     cell_m = serializers.IntegerField(min_value=10, max_value=5000, required=False)
     min_incidents = serializers.IntegerField(min_value=1, default=10)
     max_hotspots = serializers.IntegerField(min_value=1, max_value=500, default=20)
+
+
+class RunRequestSerializer(SelectionSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    method = serializers.ChoiceField(choices=HotspotRun.Method.choices, default="gistar")
+    period_start = MonthField()
+    period_end = MonthField()
     clip_to_boundary = serializers.BooleanField(default=True)
 
     def validate(self, data):
@@ -176,21 +181,11 @@ class HotspotRunDetailSerializer(HotspotRunSerializer):
         fields = [*HotspotRunSerializer.Meta.fields, "hotspots"]
 
 
-class ComparisonRequestSerializer(MethodOptionsSerializer):
-    force = serializers.SlugRelatedField(slug_field="slug", queryset=Force.objects.all())
-    source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
+class ComparisonRequestSerializer(SelectionSerializer):
     selection_start = MonthField()
     selection_end = MonthField()
     test_start = MonthField()
     test_end = MonthField()
-    selection = serializers.ChoiceField(choices=HotspotRun.Selection.choices, default="asb")
-    categories = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), many=True, required=False
-    )
-    harm_weighted = serializers.BooleanField(default=False)
-    cell_m = serializers.IntegerField(min_value=10, max_value=5000, required=False)
-    min_incidents = serializers.IntegerField(min_value=1, default=10)
-    max_hotspots = serializers.IntegerField(min_value=1, max_value=500, default=20)
 
     def validate(self, data):
         if data["selection_start"] > data["selection_end"] or data["test_start"] > data["test_end"]:

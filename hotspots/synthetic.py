@@ -36,6 +36,8 @@ from pyproj import Transformer
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
+from hotspots.formats import POLICE_UK_COLUMNS
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -59,20 +61,6 @@ CATEGORIES: tuple[str, ...] = (
     "Theft from the person",
     "Vehicle crime",
     "Violence and sexual offences",
-)
-POLICE_UK_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
 )
 FORCE_EXPORT_COLUMNS: tuple[str, ...] = (
     "Reference",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from hotspots.formats import POLICE_UK_COLUMNS
 from hotspots.ingest.common import (
     ErrorCollector,
     Geography,
@@ -20,10 +21,7 @@ from hotspots.ingest.common import (
 )
 from hotspots.ingest.readers import Source, decode
 
-HEADER = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
-]  # fmt: skip
+HEADER = list(POLICE_UK_COLUMNS)
 MONTH_PATTERN = r"\d{4}-(?:0[1-9]|1[0-2])"
 
 

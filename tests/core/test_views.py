@@ -7,7 +7,7 @@ from core.jobs import job_start
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("persona", "home"),
-    [("manager", "/manager/"), ("officer", "/officer/"), ("commander", "/commander/")],
+    [("manager", "/manager/"), ("officer", "/patrols/mine/"), ("commander", "/commander/")],
 )
 def test_each_role_lands_on_its_home(client, request, persona, home):
     user = request.getfixturevalue(persona)
@@ -24,7 +24,7 @@ def test_login_page_is_public(anonymous_client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", "/manager/", "/officer/", "/commander/", "/jobs/1/"])
+@pytest.mark.parametrize("path", ["/", "/manager/", "/patrols/mine/", "/commander/", "/jobs/1/"])
 def test_anonymous_visitors_are_sent_to_login(anonymous_client, path):
     response = anonymous_client.get(path)
     assert response.status_code == 302
@@ -35,7 +35,7 @@ def test_anonymous_visitors_are_sent_to_login(anonymous_client, path):
     ("persona", "path"),
     [
         ("officer_client", "/manager/"),
-        ("commander_client", "/officer/"),
+        ("commander_client", "/patrols/mine/"),
         ("officer_client", "/commander/"),
     ],
 )
@@ -52,7 +52,7 @@ def test_user_without_role_is_told(client, no_role_user):
 
 def test_navigation_follows_role(manager_client, officer_client):
     assert b"/api/docs/" in manager_client.get("/manager/").content
-    officer_page = officer_client.get("/officer/").content
+    officer_page = officer_client.get("/patrols/mine/").content
     assert b"/api/docs/" not in officer_page
     assert b"My patrols" in officer_page
 

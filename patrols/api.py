@@ -1,0 +1,323 @@
+import datetime as dt
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import HasRole, IsManager, IsManagerOrCommander, IsOfficer
+from core.roles import MANAGER, OFFICER, has_role
+from core.serializers import JobSerializer
+from patrols import selectors
+from patrols.models import PatrolAssignment, PatrolVisit
+from patrols.serializers import (
+    AssignmentSerializer,
+    AssignmentUpdateSerializer,
+    DoseRowSerializer,
+    LeaveSerializer,
+    OfficerSerializer,
+    PingSerializer,
+    PlanRequestSerializer,
+    PlanSerializer,
+    ShiftSerializer,
+    VisitRequestSerializer,
+    VisitSerializer,
+)
+from patrols.services.exports import plan_csv
+from patrols.services.plans import (
+    PlanError,
+    assignment_update,
+    plan_create,
+    plan_generate_start,
+    plan_publish,
+)
+from patrols.services.roster import RosterError, leave_create, shift_create
+from patrols.services.visits import VisitConflict, VisitError, pings_record, visit_record
+
+
+class IsOfficerOrManager(HasRole):
+    roles = (OFFICER, MANAGER)
+
+
+def _refuse(error: Exception):
+    raise ValidationError({"detail": str(error)})
+
+
+class OfficerListApi(generics.ListAPIView):
+    """Officers and PCSOs with their teams."""
+
+    serializer_class = OfficerSerializer
+    permission_classes = [IsManagerOrCommander]
+    queryset = selectors.officer_list()
+
+
+class ShiftListApi(generics.ListCreateAPIView):
+    """Duty shifts (managers). Overlapping shifts of one officer are refused with a reason."""
+
+    serializer_class = ShiftSerializer
+    permission_classes = [IsManager]
+    queryset = selectors.shift_list()
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = shift_create(**serializer.validated_data)
+        except RosterError as error:
+            _refuse(error)
+
+
+class LeaveListApi(generics.ListCreateAPIView):
+    """Officers' leave (managers); shifts on leave days are left out of plans."""
+
+    serializer_class = LeaveSerializer
+    permission_classes = [IsManager]
+    queryset = selectors.leave_list()
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = leave_create(**serializer.validated_data)
+        except RosterError as error:
+            _refuse(error)
+
+
+class PlanListApi(generics.ListCreateAPIView):
+    """Patrol plans: managers create (a draft from a hotspot run), managers and commanders
+    read."""
+
+    serializer_class = PlanSerializer
+    permission_classes = [IsManagerOrCommander]
+
+    def get_permissions(self):
+        return [IsManager()] if self.request.method == "POST" else [IsManagerOrCommander()]
+
+    def get_queryset(self):
+        return selectors.plan_list()
+
+    @extend_schema(request=PlanRequestSerializer, responses={201: PlanSerializer})
+    def post(self, request):
+        data = PlanRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            plan = plan_create(**data.validated_data, user=request.user)
+        except PlanError as error:
+            _refuse(error)
+        return Response(PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PlanDetailApi(generics.RetrieveAPIView):
+    """A plan with its hotspots, doses, coverage (share of dose scheduled and why any is
+    unmet) and the recorded patrol/no-patrol days of a crossover design."""
+
+    serializer_class = PlanSerializer
+    permission_classes = [IsManagerOrCommander]
+
+    def get_queryset(self):
+        return selectors.plan_list()
+
+
+class PlanGenerateApi(APIView):
+    """(Re)generate a draft plan's unlocked assignments with the solver, as a job."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(selectors.plan_list(), pk=pk)
+        try:
+            job = plan_generate_start(plan=plan, user=request.user)
+        except PlanError as error:
+            _refuse(error)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PlanPublishApi(APIView):
+    """Publish a plan: its officers then see their assignments."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(request=None, responses={200: PlanSerializer})
+    def post(self, request, pk: int):
+        plan = get_object_or_404(selectors.plan_list(), pk=pk)
+        try:
+            plan = plan_publish(plan=plan)
+        except PlanError as error:
+            _refuse(error)
+        return Response(PlanSerializer(plan).data)
+
+
+class PlanAssignmentListApi(generics.ListAPIView):
+    """A plan's assignments."""
+
+    serializer_class = AssignmentSerializer
+    permission_classes = [IsManagerOrCommander]
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.assignment_list(plan_id=self.kwargs["pk"])
+
+
+class PlanCsvApi(APIView):
+    """A plan's assignments as CSV."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    @extend_schema(responses={200: OpenApiResponse(description="CSV")})
+    def get(self, request, pk: int):
+        plan = get_object_or_404(selectors.plan_list(), pk=pk)
+        response = HttpResponse(plan_csv(plan), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="plan-{pk}.csv"'
+        return response
+
+
+class AssignmentDetailApi(APIView):
+    """Reassign, move (which locks it), lock/unlock or set the status of an assignment."""
+
+    permission_classes = [IsManager]
+
+    @extend_schema(request=AssignmentUpdateSerializer, responses={200: AssignmentSerializer})
+    def patch(self, request, pk: int):
+        assignment = get_object_or_404(PatrolAssignment.objects.with_details(), pk=pk)
+        changes = AssignmentUpdateSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        try:
+            assignment = assignment_update(assignment=assignment, **changes.validated_data)
+        except PlanError as error:
+            _refuse(error)
+        return Response(AssignmentSerializer(assignment).data)
+
+
+class MyAssignmentListApi(generics.ListAPIView):
+    """The signed-in officer's own published assignments (optionally of one day)."""
+
+    serializer_class = AssignmentSerializer
+    permission_classes = [IsOfficer]
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, local")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        officer = getattr(self.request.user, "officer", None)
+        if officer is None:
+            raise PermissionDenied("Your account has no officer profile.")
+        day = self.request.query_params.get("date")
+        try:
+            date = dt.date.fromisoformat(day) if day else None
+        except ValueError:
+            raise ValidationError({"date": "Use YYYY-MM-DD."}) from None
+        return selectors.my_assignments(officer=officer, day=date)
+
+
+class VisitListApi(APIView):
+    """GET: visits (an officer their own, managers all). POST (officers): record a finished
+    visit exactly once by its client UUID: 201 when new, 200 with the same record when resent,
+    409 when the UUID was received with other content."""
+
+    permission_classes = [IsOfficerOrManager]
+
+    @extend_schema(responses=VisitSerializer(many=True))
+    def get(self, request):
+        if not has_role(request.user, MANAGER, OFFICER):
+            raise PermissionDenied("Commanders read patrol aggregates, not individual visits.")
+        visits = selectors.visit_list(user=request.user)[:500]
+        return Response(VisitSerializer(visits, many=True).data)
+
+    @extend_schema(
+        request=VisitRequestSerializer,
+        responses={201: VisitSerializer, 200: VisitSerializer, 409: dict},
+    )
+    def post(self, request):
+        if not has_role(request.user, OFFICER):
+            raise PermissionDenied("Only officers log visits.")
+        officer = _officer_of(request)
+        sent = VisitRequestSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        try:
+            recorded = visit_record(
+                officer=officer, client_uuid=sent.validated_data["client_uuid"],
+                fields=sent.model_fields(), pings=sent.validated_data["pings"],
+            )  # fmt: skip
+        except VisitConflict as conflict:
+            return Response({"detail": str(conflict)}, status=status.HTTP_409_CONFLICT)
+        except VisitError as error:
+            _refuse(error)
+        visit = selectors.visit_list(user=request.user).get(pk=recorded.visit.pk)
+        code = status.HTTP_201_CREATED if recorded.created else status.HTTP_200_OK
+        return Response(VisitSerializer(visit).data, status=code)
+
+
+class VisitPingsApi(APIView):
+    """Add a batch of GPS pings to one of your visits; resent pings are skipped (idempotent by
+    their client UUIDs), changed ones are a 409 conflict."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(request=PingSerializer(many=True), responses={200: dict, 409: dict})
+    def post(self, request, client_uuid):
+        officer = _officer_of(request)
+        visit = get_object_or_404(
+            PatrolVisit.objects.with_details(), client_uuid=client_uuid, officer=officer
+        )
+        pings = PingSerializer(data=request.data, many=True)
+        pings.is_valid(raise_exception=True)
+        try:
+            added = pings_record(visit=visit, pings=pings.validated_data)
+        except VisitConflict as conflict:
+            return Response({"detail": str(conflict)}, status=status.HTTP_409_CONFLICT)
+        visit.refresh_from_db()
+        return Response(
+            {"added": added, "minutes_inside": visit.minutes_inside, "band": visit.band}
+        )
+
+
+class DoseApi(APIView):
+    """Planned against delivered patrol minutes of a plan, by hotspot, day, officer or
+    assignment, with minutes inside the hotspot and Koper bands (aggregates)."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("group_by", str, enum=list(selectors.GROUPS))],
+        responses=DoseRowSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        plan = get_object_or_404(selectors.plan_list(), pk=pk)
+        group_by = request.query_params.get("group_by", "hotspot")
+        if group_by not in selectors.GROUPS:
+            raise ValidationError({"group_by": f"One of {', '.join(selectors.GROUPS)}."})
+        rows = selectors.dose_table(plan=plan, group_by=group_by)
+        return Response(DoseRowSerializer(rows, many=True).data)
+
+
+class NearestHotspotApi(APIView):
+    """The hotspot nearest a position, for an ad hoc visit (officers)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
+        responses={200: dict},
+    )
+    def get(self, request):
+        officer = _officer_of(request)
+        try:
+            lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
+        except (KeyError, ValueError):
+            raise ValidationError({"detail": "Give lon and lat as numbers."}) from None
+        hotspot, metres = selectors.nearest_hotspot(officer=officer, lon=lon, lat=lat)
+        if hotspot is None:
+            return Response(
+                {"detail": "No hotspots for your force."}, status=status.HTTP_404_NOT_FOUND
+            )
+        return Response({"hotspot": hotspot.pk, "rank": hotspot.rank, "label": hotspot.label,
+                         "distance_m": round(metres), "geometry": hotspot.geometry})  # fmt: skip
+
+
+def _officer_of(request):
+    officer = getattr(request.user, "officer", None)
+    if officer is None:
+        raise PermissionDenied("Your account has no officer profile.")
+    return officer

@@ -1,0 +1,12 @@
+"""Long-running patrol jobs, run by core.jobs on a worker or in-process."""
+
+from core.jobs import Progress, job_kind
+from core.models import Job
+from patrols.models import PatrolPlan
+from patrols.services.plans import plan_generate
+
+
+@job_kind("patrols.generate")
+def generate(job: Job, progress: Progress) -> dict:
+    plan = PatrolPlan.objects.select_related("force").get(pk=job.params["plan_id"])
+    return plan_generate(plan=plan, progress=progress)

@@ -1,0 +1,33 @@
+from django.urls import include, path
+
+from patrols import api, views, views_pages
+
+urlpatterns = [
+    path("patrols/plans/", views_pages.plan_list, name="plan-list"),
+    path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
+    path("patrols/roster/", views_pages.roster, name="roster"),
+    path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
+    path("patrols/calendar/<str:token>.ics", views.calendar_feed, name="officer-calendar"),
+    path("api/officers/", api.OfficerListApi.as_view(), name="api-officer-list"),
+    path("api/shifts/", api.ShiftListApi.as_view(), name="api-shift-list"),
+    path("api/leave/", api.LeaveListApi.as_view(), name="api-leave-list"),
+    path("api/plans/", api.PlanListApi.as_view(), name="api-plan-list"),
+    path("api/plans/<int:pk>/", api.PlanDetailApi.as_view(), name="api-plan-detail"),
+    path("api/plans/<int:pk>/generate/", api.PlanGenerateApi.as_view(), name="api-plan-generate"),
+    path("api/plans/<int:pk>/publish/", api.PlanPublishApi.as_view(), name="api-plan-publish"),
+    path(
+        "api/plans/<int:pk>/assignments/",
+        api.PlanAssignmentListApi.as_view(),
+        name="api-plan-assignments",
+    ),
+    path("api/plans/<int:pk>/plan.csv", api.PlanCsvApi.as_view(), name="api-plan-csv"),
+    path("api/assignments/<int:pk>/", api.AssignmentDetailApi.as_view(), name="api-assignment"),
+    path("api/my/assignments/", api.MyAssignmentListApi.as_view(), name="api-my-assignments"),
+    path("api/visits/", api.VisitListApi.as_view(), name="api-visit-list"),
+    path(
+        "api/visits/<uuid:client_uuid>/pings/", api.VisitPingsApi.as_view(), name="api-visit-pings"
+    ),
+    path("api/plans/<int:pk>/dose/", api.DoseApi.as_view(), name="api-plan-dose"),
+    path("api/hotspots/nearest/", api.NearestHotspotApi.as_view(), name="api-nearest-hotspot"),
+    path("", include("patrols.urls_field")),
+]

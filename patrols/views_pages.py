@@ -1,0 +1,162 @@
+"""Manager pages for plans and the roster; the officer's home with today's patrols."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from core.roles import COMMANDER, MANAGER, OFFICER, has_role
+from core.views import role_required
+from hotspots.models import Hotspot
+from patrols import selectors
+from patrols.forms import AssignmentForm, PlanForm, ShiftForm, next_monday
+from patrols.models import PatrolAssignment
+from patrols.services.plans import (
+    PlanError,
+    assignment_update,
+    plan_create,
+    plan_generate_start,
+    plan_publish,
+)
+from patrols.services.roster import RosterError, shift_create
+from patrols.timeline import plan_timeline
+
+
+@role_required(MANAGER, COMMANDER)
+def plan_list(request):
+    form = PlanForm(initial=_plan_defaults())
+    if request.method == "POST":
+        _managers_only(request)
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            return _create_plan(request, form)
+    return render(request, "patrols/plan_list.html", {"form": form, "plans": selectors.plan_list()})
+
+
+def _managers_only(request) -> None:
+    if not has_role(request.user, MANAGER):
+        raise PermissionDenied("Only managers change plans.")
+
+
+def _plan_defaults() -> dict:
+    monday = next_monday(timezone.localdate())
+    return {
+        "first_day": monday,
+        "last_day": monday + dt.timedelta(days=6),
+        "name": f"Week of {monday:%-d %B %Y}",
+    }
+
+
+def _create_plan(request, form: PlanForm):
+    data = form.cleaned_data
+    hotspots = Hotspot.objects.filter(run=data["run"]).order_by("rank")[: data["top"]]
+    items = [
+        {
+            "hotspot": h,
+            "visits_per_day": data["visits_per_day"],
+            "minutes_per_visit": data["minutes_per_visit"],
+        }
+        for h in hotspots
+    ]
+    try:
+        plan = plan_create(
+            run=data["run"],
+            name=data["name"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            hotspots=items,
+            design=data["design"],
+            seed=data["seed"],
+            travel_speed_kmh=data["travel_speed_kmh"],
+            user=request.user,
+        )
+        plan_generate_start(plan=plan, user=request.user)
+    except PlanError as error:
+        form.add_error(None, str(error))
+        return render(
+            request, "patrols/plan_list.html", {"form": form, "plans": selectors.plan_list()}
+        )
+    return redirect("plan-detail", pk=plan.pk)
+
+
+@role_required(MANAGER, COMMANDER)
+def plan_detail(request, pk: int):
+    plan = get_object_or_404(selectors.plan_list(), pk=pk)
+    if request.method == "POST":
+        _managers_only(request)
+        return _plan_action(request, plan)
+    assignments = list(selectors.assignment_list(plan_id=plan.pk))
+    context = {
+        "plan": plan,
+        "job": plan.job,
+        "timeline": plan_timeline(plan, assignments),
+        "assignments": assignments,
+        "move_form": AssignmentForm(),
+        "dose": selectors.dose_table(plan=plan, group_by="hotspot"),
+    }
+    return render(request, "patrols/plan_detail.html", context)
+
+
+def _plan_action(request, plan):
+    action = request.POST.get("action")
+    try:
+        if action == "generate":
+            plan_generate_start(plan=plan, user=request.user)
+        elif action == "publish":
+            plan_publish(plan=plan)
+            messages.success(request, "Published: officers can now see their patrols.")
+        elif action in ("lock", "unlock", "move"):
+            _assignment_action(request, plan, action)
+    except PlanError as error:
+        messages.error(request, str(error))
+    return redirect("plan-detail", pk=plan.pk)
+
+
+def _assignment_action(request, plan, action: str) -> None:
+    assignment = get_object_or_404(plan.assignments, pk=request.POST.get("assignment"))
+    if action != "move":
+        assignment_update(assignment=assignment, locked=action == "lock")
+        return
+    form = AssignmentForm(request.POST)
+    if not form.is_valid():
+        raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    assignment_update(assignment=assignment, **form.cleaned_data)
+    messages.success(request, "Moved and locked: re-solving keeps it.")
+
+
+@role_required(MANAGER)
+def roster(request):
+    form = ShiftForm()
+    if request.method == "POST":
+        form = ShiftForm(request.POST)
+        if form.is_valid():
+            try:
+                shift_create(**form.cleaned_data)
+                messages.success(request, "Shift added.")
+                return redirect("roster")
+            except RosterError as error:
+                form.add_error(None, str(error))
+    today = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    shifts = selectors.shift_list().filter(end__gte=start).order_by("start")[:300]
+    context = {"form": form, "officers": selectors.officer_list(), "shifts": shifts}
+    return render(request, "patrols/roster.html", context)
+
+
+@role_required(OFFICER)
+def my_patrols(request):
+    """The officer's published patrols for today and the next days."""
+    officer = getattr(request.user, "officer", None)
+    today = timezone.localdate()
+    upcoming = []
+    if officer:
+        start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+        upcoming = (
+            selectors.my_assignments(officer=officer)
+            .filter(start__gte=start, start__lt=start + dt.timedelta(days=7))
+            .exclude(status=PatrolAssignment.Status.DONE)
+        )
+    context = {"officer": officer, "assignments": upcoming, "today": today}
+    return render(request, "patrols/my_patrols.html", context)

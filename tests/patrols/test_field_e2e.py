@@ -1,0 +1,284 @@
+"""The field app in a real browser: a visit logged with no network reaches the server exactly
+once when the network returns, even when the server's first answer is lost on the way back.
+
+Headless Chromium (Debian's `chromium` package) driven by Playwright for Python. Skipped when
+either is missing, unless REQUIRE_BROWSER=1, when that is a failure.
+"""
+
+import datetime as dt
+import importlib.util
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import shapely
+from django.db import connection
+from django.utils import timezone
+
+from hotspots.services.geometry import to_projected
+from patrols.models import GpsPing, PatrolAssignment, PatrolPlan, PatrolVisit, PlanHotspot
+from tests.factories import UserFactory
+from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Inside the hotspot: a WGS84 square of about 130 m around this point in Derby.
+LON, LAT = -1.4700, 52.9200
+HALF_DEG = 0.0006
+WAIT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("playwright (pip install playwright)")
+    if missing:
+        message = "Browser test needs " + " and ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message + ", and REQUIRE_BROWSER=1 is set.")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def _square(lon: float, lat: float, half: float) -> dict:
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+@pytest.fixture
+def patrol_today(transactional_db):
+    """An officer with a published assignment running now at a hotspot around (LON, LAT)."""
+    officer = OfficerFactory(user=UserFactory(username="priya", roles=["officer"]))
+    run = RunFactory(force=officer.force)
+    centre = to_projected(shapely.Point(LON, LAT))
+    hotspot = HotspotFactory(
+        run=run, rank=1, label="Market Place", geometry=_square(LON, LAT, HALF_DEG),
+        centroid_lon=LON, centroid_lat=LAT, centroid_x=centre.x, centroid_y=centre.y,
+    )  # fmt: skip
+    now = timezone.localtime()
+    today = now.date()
+    plan = PatrolPlan.objects.create(
+        force=officer.force, name="Today", run=run, first_day=today, last_day=today, seed=1,
+        status=PatrolPlan.Status.PUBLISHED, published_at=now,
+    )  # fmt: skip
+    PlanHotspot.objects.create(plan=plan, hotspot=hotspot)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(now - dt.timedelta(minutes=10), midnight)
+    assignment = PatrolAssignment.objects.create(
+        plan=plan, hotspot=hotspot, officer=officer, start=start,
+        end=start + dt.timedelta(minutes=30), status=PatrolAssignment.Status.PUBLISHED,
+    )  # fmt: skip
+    return assignment
+
+
+def _db(query):
+    """Run an ORM query off the main thread: Playwright's sync API keeps an event loop there,
+    which Django refuses to run queries under."""
+
+    def run():
+        try:
+            return query()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def _sync_text(page) -> str:
+    return page.locator("#sync-text").inner_text()
+
+
+def _wait_ready(page):
+    page.wait_for_selector("body[data-field-ready=yes]", timeout=WAIT_MS)
+
+
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "tablet": {"width": 1280, "height": 800},
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("device", "kind"), [("phone", "planned"), ("tablet", "ad hoc")], ids=["phone", "tablet"]
+)
+def test_visit_logged_offline_arrives_exactly_once(
+    chromium, live_server, patrol_today, settings, device, kind
+):
+    from playwright.sync_api import sync_playwright
+
+    settings.FIELD_PING_SECONDS = 1
+    assignment = patrol_today
+    lost_answers = []
+    script_errors = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport=VIEWPORTS[device],
+            is_mobile=device == "phone",
+            has_touch=True,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            permissions=["geolocation"],
+            geolocation={"longitude": LON, "latitude": LAT, "accuracy": 8},
+            service_workers="allow",
+        )
+        try:
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            page.on("pageerror", lambda error: script_errors.append(str(error)))
+            page.on("console", lambda m: m.type == "error" and _console_error(m, script_errors))
+            _sign_in(page, live_server.url)
+            page.goto(live_server.url + "/patrols/field/")
+            _wait_ready(page)
+            page.wait_for_function("navigator.serviceWorker.controller !== null")
+            page.reload()  # now through the service worker, which stores page and patrols
+            _wait_ready(page)
+            page.wait_for_selector(f"[data-assignment='{assignment.pk}']")
+            assert "All sent" in _sync_text(page)
+
+            context.set_offline(True)
+            page.reload()  # the app opens with no network, today's patrols included
+            _wait_ready(page)
+            assert "saved copy" in page.locator("#today-status").inner_text()
+            assert page.locator("#net-state").inner_text() == "Offline"
+
+            if kind == "planned":
+                page.click(f"[data-assignment='{assignment.pk}'] button.start")
+            else:
+                page.click("#adhoc-find")  # offline: the nearest of today's patrol hotspots
+                page.wait_for_selector("#adhoc-result:not([hidden])")
+                assert "Market Place" in page.locator("#adhoc-text").inner_text()
+                page.click("#adhoc-start")
+            page.wait_for_selector("#visit-panel:not([hidden])")
+            _tap(page, "arrests", 1)
+            _tap(page, "stop_searches", 2)
+            _tap(page, "dispersals", 2)
+            page.click(".counter[data-field=dispersals] .counter-minus")
+            _tap(page, "people_engaged", 5)
+            _tap(page, "intelligence_reports", 1)
+            page.fill("#visit-notes", "Group moved on from the precinct.")
+            page.wait_for_function("document.querySelector('#visit-gps').dataset.pings >= 2")
+
+            page.reload()  # closing the app mid-visit loses nothing
+            _wait_ready(page)
+            page.wait_for_selector("#visit-panel:not([hidden])")
+            assert page.locator(".counter[data-field=people_engaged] output").inner_text() == "5"
+            page.wait_for_function("document.querySelector('#visit-gps').dataset.pings >= 3")
+            page.click("#end-visit")
+            page.wait_for_selector("#visit-panel", state="hidden")
+            pings = _queued_pings(page)
+            assert pings >= 3
+            assert "1 visit waiting to send" in _sync_text(page)
+            assert page.locator("#pending-list .record.waiting").count() == 1
+            assert _db(lambda: PatrolVisit.objects.count()) == 0
+
+            # The server records the visit but its answer never reaches the tablet.
+            def lose_first_answer(route):
+                if route.request.method == "POST" and not lost_answers:
+                    lost_answers.append(route.fetch().status)
+                    route.abort("connectionreset")
+                else:
+                    route.continue_()
+
+            page.route("**/api/visits/", lose_first_answer)
+            context.set_offline(False)
+            page.wait_for_function(
+                "document.querySelector('#sync-text').textContent.includes('All sent')",
+                timeout=30_000,
+            )
+            page.wait_for_selector("#history-list .record.sent")
+            _conflict_needs_attention(page)
+        finally:
+            context.close()
+            browser.close()
+
+    assert script_errors == []
+    assert lost_answers == [201]
+    visit = PatrolVisit.objects.get()
+    assert visit.officer == assignment.officer
+    assert visit.assignment_id == (assignment.pk if kind == "planned" else None)
+    assert visit.hotspot_id == assignment.hotspot_id
+    counts = (visit.arrests, visit.stop_searches, visit.dispersals, visit.asb_warnings,
+              visit.people_engaged, visit.intelligence_reports)  # fmt: skip
+    assert counts == (1, 2, 1, 0, 5, 1)
+    assert visit.notes == "Group moved on from the precinct."
+    assert (visit.start_lon, visit.start_lat, visit.start_accuracy_m) == (LON, LAT, 8)
+    assert (visit.end_lon, visit.end_lat, visit.end_accuracy_m) == (LON, LAT, 8)
+    assert visit.ended_at > visit.started_at
+    assert GpsPing.objects.filter(visit=visit).count() == pings
+    assert set(GpsPing.objects.values_list("accuracy_m", flat=True)) == {8}
+    assert visit.minutes_inside > 0 and visit.band == "drive-by"
+    assignment.refresh_from_db()
+    expected = PatrolAssignment.Status.DONE if kind == "planned" else "published"
+    assert assignment.status == expected
+
+
+def _sign_in(page, base_url: str):
+    page.goto(base_url + "/login/")
+    page.fill("#id_username", "priya")
+    page.fill("#id_password", "pw-for-tests")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def _tap(page, field: str, times: int):
+    for _ in range(times):
+        page.click(f".counter[data-field={field}] .counter-plus")
+
+
+def _queued_pings(page) -> int:
+    page.wait_for_function("document.querySelector('#sync-text').textContent.includes('visit')")
+    text = _sync_text(page)
+    return int(text.split("visit waiting to send, ")[1].split(" GPS point")[0])
+
+
+def _conflict_needs_attention(page):
+    """The same UUID with other content is refused (409) and kept in view, never resent."""
+    uuid = page.locator("#history-list .record.sent").first.get_attribute("data-uuid")
+    page.evaluate(CHANGED_RESEND, uuid)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    record = page.locator("#attention-list .record.attention")
+    record.wait_for()
+    assert "Refused (409)" in record.inner_text()
+    assert "1 needs attention" in _sync_text(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    record.locator("button.danger").click()
+    page.wait_for_selector("#attention", state="hidden")
+    assert "All sent" in _sync_text(page)
+
+
+CHANGED_RESEND = """async (uuid) => {
+  const visit = (await (await fetch("/api/visits/")).json()).find((v) => v.client_uuid === uuid);
+  const body = { client_uuid: uuid, hotspot: visit.hotspot, assignment: visit.assignment,
+                 started_at: visit.started_at, ended_at: visit.ended_at, arrests: 9 };
+  await window.FieldOutbox.store.update({
+    id: "visit:" + uuid, kind: "visit", visit: uuid, user: "priya", status: "waiting",
+    attempts: 0, error: "", queued_at: new Date().toISOString(), body,
+    summary: { label: "#1 Market Place", pings: 0 },
+  });
+}"""
+
+
+def _console_error(message, errors: list):
+    # Failed requests while offline, and the lost answer, are expected; script errors are not.
+    if "Failed to load resource" not in message.text and "net::ERR_" not in message.text:
+        errors.append(message.text)
