@@ -44,4 +44,4 @@ serve: $(STAMP)
 	$(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3}
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .test-db*.sqlite3*

@@ -5,6 +5,7 @@ DATABASE_URL switches to PostgreSQL; REDIS_URL (or CELERY_BROKER_URL) switches j
 workers. Every variable is documented in the README.
 """
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -88,7 +89,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not memory, so that Celery workers and browsers' servers started by tests share
+    # it; one per process, so that test runs side by side do not trip over each other.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering index on incidents carries x/y only on PostgreSQL; SQLite simply ignores that.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -133,7 +133,10 @@ def _store_pings(visit: PatrolVisit, pings: list[dict]) -> int:
 
 @transaction.atomic
 def pings_record(*, visit: PatrolVisit, pings: list[dict]) -> int:
-    """Add a batch of pings to a visit and re-measure its dose; returns how many were new."""
+    """Add a batch of pings to a visit and re-measure its dose; returns how many were new.
+    Batches for one visit are serialised on the visit's row, so that two arriving at once
+    neither collide on a ping's UUID nor leave a dose measured without the other's pings."""
+    PatrolVisit.objects.select_for_update().filter(pk=visit.pk).first()
     added = _store_pings(visit, pings)
     if added:
         visit_dose_refresh(visit=visit)

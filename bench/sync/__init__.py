@@ -1,0 +1,1 @@
+"""Offline sync load test: tablets replaying their outbox against a gunicorn server."""
