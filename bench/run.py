@@ -10,6 +10,7 @@ SUITES = {
     "import": [BENCH / "import" / "bench_import.py"],
     "hotspots": [BENCH / "hotspots" / "bench_gistar.py", BENCH / "hotspots" / "bench_run.py"],
     "scheduling": [BENCH / "scheduling" / "bench_scheduling.py"],
+    "evaluation": [BENCH / "evaluation" / "bench_evaluation.py"],
     "sync": [BENCH / "sync" / "bench_sync.py"],
 }
 

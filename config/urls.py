@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("hotspots.urls")),
     path("", include("patrols.urls")),
+    path("", include("evaluation.urls")),
 ]

@@ -1,0 +1,69 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import IsManager, IsManagerOrCommander
+from evaluation import selectors
+from evaluation.serializers import (
+    EvaluationDetailSerializer,
+    EvaluationRequestSerializer,
+    EvaluationSerializer,
+)
+from evaluation.services import evaluation_start
+from evaluation.services.exports import evaluation_csv
+
+
+class EvaluationListApi(generics.ListCreateAPIView):
+    """Evaluations with their headlines (GET: managers and commanders). POST (managers)
+    records one and starts it as a job: poll `job`, then read the evaluation."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    def get_permissions(self):
+        return [IsManager()] if self.request.method == "POST" else [IsManagerOrCommander()]
+
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return EvaluationRequestSerializer
+        return EvaluationSerializer
+
+    def get_queryset(self):
+        return selectors.evaluation_list().without_results()
+
+    @extend_schema(request=EvaluationRequestSerializer, responses={202: EvaluationSerializer})
+    def post(self, request):
+        params = EvaluationRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        evaluation = evaluation_start(data=params.validated_data, user=request.user)
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_202_ACCEPTED)
+
+
+class EvaluationDetailApi(generics.RetrieveAPIView):
+    """One evaluation: parameters, job progress, headline, warnings and the full results
+    (per measure: totals, per-hotspot changes with exact intervals, pooled rate ratios,
+    difference-in-differences, WDD, WDQ, harm, dose-response; data-quality flags,
+    regression-to-the-mean check, dose, activity and crossover)."""
+
+    serializer_class = EvaluationDetailSerializer
+    permission_classes = [IsManagerOrCommander]
+
+    def get_queryset(self):
+        return selectors.evaluation_list()
+
+
+class EvaluationCsvApi(APIView):
+    """The report's per-hotspot table as CSV: one row per hotspot and measure."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    @extend_schema(responses={200: OpenApiResponse(description="CSV")})
+    def get(self, request, pk: int):
+        evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
+        if not evaluation.results:
+            return Response({"detail": "The evaluation has not finished."}, status=409)
+        response = HttpResponse(evaluation_csv(evaluation), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="evaluation-{pk}-hotspots.csv"'
+        return response

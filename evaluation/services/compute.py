@@ -1,0 +1,375 @@
+"""An evaluation's results from the stored incidents.
+
+One read of the force's located incidents over every month needed (before, after, the run's
+selection period and up to two years of history) is binned by grid cell into a cube of counts
+per area (hotspot, buffer ring, rest of the force), category and month. Force-wide totals
+come from the monthly statistics, which include rows without a location. Each measure (ASB,
+all crime, chosen categories) is a slice of the cube handed to evaluation.statistics.
+
+Results (JSON, no NaN or infinity):
+  meta       periods, comparison, buffer, source, flagged-month mode, numbers of hotspots
+  hotspots   [{id, rank, label, lon, lat, role "treated"|"control", buffer_cells}]
+  measures   {key: measures.measure_results(...) + monthly series and sensitivity}
+  quality    [{category, name, month, period, paired_month, rule, reason, measures, excluded}]
+  rtm        the run's selection period, its overlap with the before period, the check
+  dose, activity, crossover (patrol_effects), timings
+"""
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from core.jobs import JobError
+from evaluation import report, selectors
+from evaluation.models import Evaluation
+from evaluation.services import patrol_effects
+from evaluation.services.areas import Zones, grid_zones
+from evaluation.services.measures import MeasureInputs, measure_results
+from evaluation.services.months import add_months, month_span
+from evaluation.statistics import regression_to_mean_check
+from hotspots.analysis import Grid
+from hotspots.models import Category, Hotspot, ImportBatch
+from hotspots.selectors import category_ids_for
+
+Progress = Callable[[float, str], None]
+HISTORY_MONTHS = 24
+
+
+@dataclass
+class Setup:
+    """What an evaluation reads: its hotspots (treated first), grid, categories and months;
+    periods are lists of indices into `months`, before[i] paired with after[i]."""
+
+    evaluation: Evaluation
+    treated: list[Hotspot]
+    control: list[Hotspot]
+    grid: Grid
+    months: list[dt.date]
+    before: list[int]
+    after: list[int]
+    selection: list[int]
+    history: list[int]
+    categories: list[Category]
+
+    @property
+    def hotspots(self) -> list[Hotspot]:
+        return self.treated + self.control
+
+    def category_index(self) -> np.ndarray:
+        """Category id to position in `categories`."""
+        lookup = np.full(max(c.pk for c in self.categories) + 1, -1, dtype=np.int64)
+        lookup[[c.pk for c in self.categories]] = np.arange(len(self.categories))
+        return lookup
+
+    def label(self, index: int) -> str:
+        return f"{self.months[index]:%Y-%m}"
+
+
+@dataclass
+class Counts:
+    """Located incidents per (area, category, month); every incident per (category, month);
+    the flags with their (category position, month-pair position) cells; and `keep`, which
+    of those cells count (all, unless flagged months are excluded)."""
+
+    cube: np.ndarray
+    force: np.ndarray
+    zones: Zones
+    flags: list[dict]
+    flag_cells: list[tuple[int, int]]
+    keep: np.ndarray
+
+    def flagged_cells(self, cats: list[int]) -> list[tuple[int, int]]:
+        return [cell for cell in self.flag_cells if cell[0] in cats]
+
+
+def evaluation_execute(*, evaluation: Evaluation, progress: Progress) -> dict:
+    """Compute and store the evaluation's results; returns a short summary for the job."""
+    clock = time.perf_counter()
+    progress(5, "reading hotspots")
+    setup = evaluation_setup(evaluation)
+    progress(15, f"reading incidents of {len(setup.months)} months")
+    counts = evaluation_counts(setup)
+    read_s = time.perf_counter() - clock
+    results = evaluation_results(setup, counts, progress)
+    timings = {"read_s": read_s, "total_s": time.perf_counter() - clock}
+    results["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    evaluation.results = results
+    evaluation.headline = report.headline(evaluation)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        results=results, headline=evaluation.headline
+    )
+    return {"evaluation": evaluation.pk, "hotspots": len(setup.treated), **results["timings"]}
+
+
+def evaluation_setup(evaluation: Evaluation) -> Setup:
+    run = evaluation.run
+    if not run.grid:
+        raise JobError("The hotspot run has no grid: it has not finished.")
+    treated, control = selectors.evaluated_hotspots(run_id=run.pk, plan=evaluation.plan)
+    if not treated:
+        raise JobError("There are no hotspots to evaluate.")
+    if evaluation.comparison == Evaluation.Comparison.CONTROL and not control:
+        raise JobError("No control hotspots: the plan uses every hotspot of its run.")
+    before = month_span(evaluation.before_start, evaluation.before_end)
+    after = month_span(evaluation.after_start, evaluation.after_end)
+    selection = month_span(run.period_start, run.period_end)
+    history = _history(evaluation, selection, after)
+    months = sorted({*before, *after, *selection, *history})
+    at = {m: i for i, m in enumerate(months)}.__getitem__
+    grid = Grid(**{k: run.grid[k] for k in ("x0", "y0", "cell_m", "nx", "ny")})
+    return Setup(
+        evaluation, treated, control, grid, months, [at(m) for m in before],
+        [at(m) for m in after], [at(m) for m in selection], [at(m) for m in history],
+        selectors.categories(),
+    )  # fmt: skip
+
+
+def _history(evaluation: Evaluation, selection: list[dt.date], after: list[dt.date]) -> list:
+    """Months with data from two years before the selection period up to the after period,
+    outside both: the long-run level for the regression-to-the-mean check."""
+    first, last = add_months(selection[0], -HISTORY_MONTHS), add_months(after[0], -1)
+    if last < first:
+        return []
+    found = selectors.months_with_data(
+        force=evaluation.force, source=evaluation.source, first=first, last=last
+    )
+    return [m for m in found if m not in {*selection, *after}]
+
+
+def evaluation_counts(setup: Setup) -> Counts:
+    ev = setup.evaluation
+    incidents = selectors.located_incidents(force=ev.force, source=ev.source, months=setup.months)
+    zones = grid_zones(setup.grid, [h.cells for h in setup.hotspots], ev.buffer_m)
+    category = setup.category_index()
+    shape = (zones.n_areas, len(setup.categories), len(setup.months))
+    where = (zones.area_of(incidents.x, incidents.y), category[incidents.category_id])
+    flat = np.ravel_multi_index((*where, incidents.month), shape)
+    cube = np.bincount(flat, minlength=math.prod(shape)).reshape(shape)
+    force = np.zeros(shape[1:])
+    month_index = {m: i for i, m in enumerate(setup.months)}
+    totals = selectors.force_month_totals(force=ev.force, source=ev.source, months=setup.months)
+    for category_id, month, n in totals:
+        force[category[category_id], month_index[month]] += n
+    flags, cells = _quality(setup, category, month_index)
+    keep = np.ones((len(setup.categories), len(setup.before)), dtype=bool)
+    if ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE:
+        keep = _keep_without(keep.shape, cells)
+    return Counts(cube, force, zones, flags, cells, keep)
+
+
+def _keep_without(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
+    """Exclude each flagged month with its partner in the other period, for that category
+    only, so that both periods still cover the same months of the year."""
+    keep = np.ones(shape, dtype=bool)
+    for category, pair in cells:
+        keep[category, pair] = False
+    return keep
+
+
+def _quality(setup: Setup, category: np.ndarray, month_index: dict) -> tuple[list, list]:
+    """Data-quality flags on the before and after months, with their cells."""
+    ev = setup.evaluation
+    if ev.source != ImportBatch.Source.POLICE_UK:
+        return [], []  # the checks look for police.uk publication artefacts
+    months = [setup.months[i] for i in setup.before + setup.after]
+    flags, cells = [], []
+    for flag in selectors.quality_flags(force=ev.force, months=months):
+        index = month_index[flag.month]
+        period = "before" if index in setup.before else "after"
+        pair = (setup.before if period == "before" else setup.after).index(index)
+        partner = (setup.after if period == "before" else setup.before)[pair]
+        cells.append((int(category[flag.category_id]), pair))
+        flags.append({
+            "category": flag.category.slug, "name": flag.category.name,
+            "month": f"{flag.month:%Y-%m}", "period": period,
+            "paired_month": setup.label(partner), "rule": flag.rule, "reason": flag.reason,
+            "score": flag.score,
+            "excluded": ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE, "measures": [],
+        })  # fmt: skip
+    return flags, cells
+
+
+def measure_categories(setup: Setup) -> dict[str, tuple[str, list[int]]]:
+    """Each chosen measure's label and category positions."""
+    cats = setup.categories
+    chosen_ids = {c.pk for c in setup.evaluation.categories.all()}
+    chosen = [i for i, c in enumerate(cats) if c.pk in chosen_ids]
+    options = {
+        "asb": ("Anti-social behaviour", [i for i, c in enumerate(cats) if c.group == "asb"]),
+        "crime": ("All crime", [i for i, c in enumerate(cats) if c.group == "crime"]),
+        "chosen": (", ".join(cats[i].name for i in chosen) or "Chosen categories", chosen),
+    }
+    return {key: options[key] for key in setup.evaluation.measures if options[key][1]}
+
+
+def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> dict:
+    ev = setup.evaluation
+    dose = patrol_effects.dose(setup)
+    hours = patrol_effects.dose_hours(setup, dose)
+    chosen = measure_categories(setup)
+    measures = {}
+    for step, (key, (label, cats)) in enumerate(chosen.items()):
+        progress(45 + 40 * step / len(chosen), f"statistics: {label}")
+        measures[key] = _measure(setup, counts, key, label, cats, hours)
+        for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True):
+            if category in cats:
+                flag["measures"].append(key)
+    progress(90, "patrol dose and design")
+    subject = ev.plan or [h.pk for h in setup.treated]
+    return jsonable({
+        "meta": _meta(setup),
+        "hotspots": _hotspots(setup, counts.zones),
+        "measures": measures,
+        "quality": counts.flags,
+        "rtm": _regression_to_mean(setup, counts),
+        "dose": dose,
+        "activity": selectors.patrol_activity(subject, patrol_effects.after_days(ev)),
+        "crossover": patrol_effects.crossover(setup, counts.zones, chosen),
+    })  # fmt: skip
+
+
+def _sums(setup: Setup, array: np.ndarray, cats: list[int], keep: np.ndarray):
+    """(before, after) sums over the paired months of a (..., categories, months) array."""
+    block, mask = array[..., cats, :], keep[cats]
+    before = (block[..., setup.before] * mask).sum(-1)
+    return before, (block[..., setup.after] * mask).sum(-1)
+
+
+def _measure(setup: Setup, counts: Counts, key: str, label: str, cats: list, hours) -> dict:
+    ev = setup.evaluation
+    before, after = _sums(setup, counts.cube, cats, counts.keep)
+    force_before, force_after = _sums(setup, counts.force, cats, counts.keep)
+    monthly_before, monthly_after = _monthly_pairs(setup, counts, cats)
+    inputs = MeasureInputs(
+        key=key, label=label, slugs=[setup.categories[i].slug for i in cats],
+        weights=[setup.categories[i].harm_weight for i in cats], before=before, after=after,
+        force_before=force_before, force_after=force_after,
+        hotspot_ids=[h.pk for h in setup.hotspots], n_treated=len(setup.treated),
+        comparison=ev.comparison, minimum_count=ev.minimum_count, dose_hours=hours,
+        monthly_before=monthly_before, monthly_after=monthly_after,
+    )  # fmt: skip
+    return {
+        **measure_results(inputs),
+        "monthly": _monthly(setup, counts, cats),
+        "sensitivity": _sensitivity(setup, counts, cats),
+    }
+
+
+def _monthly_pairs(setup: Setup, counts: Counts, cats: list) -> tuple[np.ndarray, np.ndarray]:
+    """The treated hotspots' totals per month pair, leaving out pairs with any category
+    excluded (a part-month would read as a sudden fall)."""
+    whole = counts.keep[cats].all(0)
+    treated = counts.cube[: len(setup.treated)][:, cats, :].sum((0, 1))
+    before = treated[setup.before][whole]
+    return before, treated[setup.after][whole]
+
+
+def _monthly(setup: Setup, counts: Counts, cats: list) -> dict:
+    """Counts per month, before months then after months, as published: flagged months are
+    marked, not removed, so that the artefact shows."""
+    k, t = len(setup.hotspots), len(setup.treated)
+    order = setup.before + setup.after
+    by_area = counts.cube[:, cats, :].sum(1)[:, order]
+    force = counts.force[cats][:, order].sum(0)
+    comparison = {"force": force, "rest": by_area[2 * k], "control": by_area[t:k].sum(0)}
+    flagged = {
+        flag["month"]
+        for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True)
+        if category in cats
+    }
+    return {
+        "months": [setup.label(i) for i in order],
+        "treated": by_area[:t].sum(0),
+        "force": force,
+        "comparison": comparison[setup.evaluation.comparison],
+        "flagged": sorted(flagged),
+    }
+
+
+def _sensitivity(setup: Setup, counts: Counts, cats: list) -> dict | None:
+    """When flagged months are kept: the hotspots' change had they been excluded, so that
+    the warning can say how much they matter."""
+    cells = counts.flagged_cells(cats)
+    if setup.evaluation.flagged_months != Evaluation.FlaggedMonths.WARN or not cells:
+        return None
+    keep = _keep_without(counts.keep.shape, cells)
+    before, after = _sums(setup, counts.cube[: len(setup.treated)], cats, keep)
+    return {"before": before.sum(), "after": after.sum(),
+            "percent_change": _percent(before.sum(), after.sum()),
+            "months_excluded": len({pair for _, pair in cells})}  # fmt: skip
+
+
+def _percent(before: float, after: float) -> float | None:
+    return None if before == 0 else 100.0 * (after - before) / before
+
+
+def _regression_to_mean(setup: Setup, counts: Counts) -> dict:
+    """Were the hotspots picked on the before period? Then compare their level in the run's
+    selection period with their long-run level, in the run's own categories."""
+    run = setup.evaluation.run
+    wanted = set(category_ids_for(run.selection, list(run.categories.values_list("id", flat=True))))
+    cats = [i for i, c in enumerate(setup.categories) if c.pk in wanted]
+    overlap = sorted(set(setup.selection) & set(setup.before))
+    result = {
+        "selection": [f"{run.period_start:%Y-%m}", f"{run.period_end:%Y-%m}"],
+        "overlap_months": [setup.label(i) for i in overlap],
+        "history_months": len(setup.history),
+        "check": None,
+    }
+    if setup.history and cats:
+        per_month = counts.cube[: len(setup.treated)][:, cats, :].sum(1)
+        selection = per_month[:, setup.selection].mean(1)
+        history = per_month[:, setup.history].mean(1)
+        result["check"] = asdict(regression_to_mean_check(selection, history))
+    return result
+
+
+def _meta(setup: Setup) -> dict:
+    ev = setup.evaluation
+    before = [setup.months[i] for i in setup.before]
+    after = [setup.months[i] for i in setup.after]
+    return {
+        "force": ev.force.name,
+        "before": [f"{before[0]:%Y-%m}", f"{before[-1]:%Y-%m}"],
+        "after": [f"{after[0]:%Y-%m}", f"{after[-1]:%Y-%m}"],
+        "year_on_year": all(add_months(b, 12) == a for b, a in zip(before, after, strict=True)),
+        "comparison": ev.comparison, "buffer_m": ev.buffer_m, "cell_m": setup.grid.cell_m,
+        "source": ev.source, "flagged_months": ev.flagged_months,
+        "minimum_count": ev.minimum_count, "treated": len(setup.treated),
+        "controls": len(setup.control), "run": ev.run_id, "plan": ev.plan_id,
+        "design": ev.plan.design if ev.plan else None,
+    }  # fmt: skip
+
+
+def _hotspots(setup: Setup, zones: Zones) -> list[dict]:
+    t = len(setup.treated)
+    return [
+        {
+            "id": h.pk,
+            "rank": h.rank,
+            "label": h.label,
+            "lon": h.centroid_lon,
+            "lat": h.centroid_lat,
+            "role": "treated" if i < t else "control",
+            "buffer_cells": zones.buffer_cells(i),
+        }  # fmt: skip
+        for i, h in enumerate(setup.hotspots)
+    ]
+
+
+def jsonable(value):
+    """Plain JSON: NumPy scalars and arrays to Python, NaN and infinity to None (the notes
+    beside such values say why they are undefined or unbounded)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

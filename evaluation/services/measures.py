@@ -1,0 +1,261 @@
+"""The statistics of one measure (ASB, all crime or chosen categories) from its counts.
+
+Pure NumPy and evaluation.statistics (no Django): counts in, a JSON-ready dict out (the
+caller removes infinities). Areas are in the order of compute.Zones: treated hotspots, control
+hotspots, their buffer rings in the same order, then the rest of the force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from evaluation.statistics import (
+    AreaCounts,
+    CategoryCounts,
+    DosePoint,
+    PrePost,
+    before_after,
+    difference_in_differences,
+    dose_response,
+    force_comparison,
+    harm_weighted_before_after,
+    harm_weighted_wdd,
+    percent_change,
+    poisson_exact_rate_ratio,
+    pooled_rate_ratio,
+    research_range_check,
+    weighted_displacement_difference,
+    weighted_displacement_quotient,
+)
+
+
+@dataclass(frozen=True)
+class MeasureInputs:
+    """Counts of one measure. `before`/`after` are (areas, categories) after any exclusion
+    of flagged months; `force_*` are (categories,) force-wide, located or not;
+    `monthly_before`/`monthly_after` the treated hotspots' totals per month pair."""
+
+    key: str
+    label: str
+    slugs: list[str]
+    weights: list[float]
+    before: np.ndarray
+    after: np.ndarray
+    force_before: np.ndarray
+    force_after: np.ndarray
+    hotspot_ids: list[int]
+    n_treated: int
+    comparison: str
+    minimum_count: float
+    dose_hours: list[float]
+    monthly_before: np.ndarray
+    monthly_after: np.ndarray
+
+
+@dataclass(frozen=True)
+class Side:
+    """Per-category counts of an area or a group of areas, before and after."""
+
+    before: np.ndarray
+    after: np.ndarray
+
+    @property
+    def total(self) -> PrePost:
+        return PrePost(float(self.before.sum()), float(self.after.sum()))
+
+    def category(self, i: int) -> PrePost:
+        return PrePost(float(self.before[i]), float(self.after[i]))
+
+
+class Areas:
+    """The measure's counts grouped as the evaluation compares them."""
+
+    def __init__(self, m: MeasureInputs):
+        k, t = len(m.hotspot_ids), m.n_treated
+        self.m = m
+        self.treated = self._side(slice(0, t))
+        self.controls = self._side(slice(t, k))
+        self.buffers = self._side(slice(k, k + t))
+        self.control_buffers = self._side(slice(k + t, 2 * k))
+        self.rest = Side(m.before[2 * k], m.after[2 * k])
+        located = Side(m.before.sum(0), m.after.sum(0))
+        # The monthly statistics count every published row; should they lag behind the
+        # located rows (e.g. a force export without statistics), the located count stands in.
+        self.force = Side(
+            np.maximum(m.force_before, located.before), np.maximum(m.force_after, located.after)
+        )
+
+    def _side(self, rows: slice) -> Side:
+        return Side(self.m.before[rows].sum(0), self.m.after[rows].sum(0))
+
+    def hotspot(self, i: int) -> PrePost:
+        return PrePost(float(self.m.before[i].sum()), float(self.m.after[i].sum()))
+
+    def buffer(self, i: int) -> PrePost:
+        k = len(self.m.hotspot_ids)
+        return PrePost(float(self.m.before[k + i].sum()), float(self.m.after[k + i].sum()))
+
+    @property
+    def comparison(self) -> Side:
+        return {"force": self.force, "rest": self.rest, "control": self.controls}[self.m.comparison]
+
+    @property
+    def comparison_is_small(self) -> bool:
+        """Control hotspots are of a size with the treated ones; the force is not."""
+        return self.m.comparison == "control"
+
+
+def measure_results(m: MeasureInputs) -> dict:
+    areas = Areas(m)
+    treated, comparison = areas.treated.total, areas.comparison.total
+    summary = before_after(_area_counts(m, areas), minimum_count=m.minimum_count)
+    check = summary.aggregate_percent_change
+    return {
+        "key": m.key,
+        "label": m.label,
+        "categories": m.slugs,
+        "totals": _totals(areas),
+        "summary": {k: v for k, v in asdict(summary).items() if k != "areas"},
+        "hotspots": _hotspots(m, areas, summary),
+        "controls": _controls(m, areas),
+        "exact": asdict(poisson_exact_rate_ratio(int(treated.before), int(treated.after))),
+        "pooled": _asdict(_pooled(m)),
+        "force_comparison": asdict(force_comparison(treated, areas.force.total, areas.rest.total)),
+        "did": asdict(difference_in_differences(treated, comparison)),
+        **_displacement(areas),
+        "harm": _harm(m, areas),
+        "research_range": None if check is None else asdict(research_range_check(check)),
+        "dose_response": _dose_response(m, areas),
+    }
+
+
+def _asdict(result) -> dict | None:
+    return None if result is None else asdict(result)
+
+
+def _area_counts(m: MeasureInputs, areas: Areas) -> list[AreaCounts]:
+    return [
+        AreaCounts(str(m.hotspot_ids[i]), areas.hotspot(i).before, areas.hotspot(i).after)
+        for i in range(m.n_treated)
+    ]
+
+
+def _prepost(value: PrePost) -> dict:
+    return {"before": value.before, "after": value.after,
+            "percent_change": percent_change(value.before, value.after)}  # fmt: skip
+
+
+def _totals(areas: Areas) -> dict:
+    groups = ("treated", "controls", "buffers", "control_buffers", "rest", "force", "comparison")
+    return {name: _prepost(getattr(areas, name).total) for name in groups}
+
+
+def _pooled(m: MeasureInputs):
+    """Pooled over months, not hotspots: the same hotspots are counted in both periods, so
+    their differences cancel, and the variation that matters is month to month (NB2 lets
+    it exceed Poisson). Pooling over hotspots would read their differences as noise."""
+    if not len(m.monthly_before):
+        return None  # every month pair had a category excluded
+    return pooled_rate_ratio(m.monthly_before.tolist(), m.monthly_after.tolist())
+
+
+def _hotspots(m: MeasureInputs, areas: Areas, summary) -> list[dict]:
+    comparison = areas.comparison.total
+    weights = np.asarray(m.weights, float)
+    rows = []
+    for i, change in enumerate(summary.areas):
+        counts, ring = areas.hotspot(i), areas.buffer(i)
+        rate = poisson_exact_rate_ratio(int(counts.before), int(counts.after))
+        wdq = weighted_displacement_quotient(counts, ring, comparison)
+        harm = PrePost(float(m.before[i] @ weights), float(m.after[i] @ weights))
+        rows.append({
+            "id": m.hotspot_ids[i], "before": counts.before, "after": counts.after,
+            "change": change.change, "percent_change": change.percent_change,
+            "flag": change.flag,
+            "rate_ratio": {k: getattr(rate, k) for k in ("ratio", "lower", "upper", "p_value")},
+            "buffer": _prepost(ring), "wdq": wdq.wdq,
+            "wdq_note": wdq.interpretation or wdq.reason,
+            "harm": _prepost(harm), "dose_hours": m.dose_hours[i],
+        })  # fmt: skip
+    return rows
+
+
+def _controls(m: MeasureInputs, areas: Areas) -> list[dict]:
+    return [
+        {"id": m.hotspot_ids[i], **_prepost(areas.hotspot(i))}
+        for i in range(m.n_treated, len(m.hotspot_ids))
+    ]
+
+
+def _scaled(comparison: PrePost, baseline: float) -> PrePost:
+    """The comparison's trend applied to `baseline`: a control of the treated area's size,
+    which the WDD's raw differences assume (Wheeler & Ratcliffe 2018)."""
+    if comparison.before == 0:
+        return PrePost(baseline, baseline)
+    return PrePost(baseline, comparison.after * baseline / comparison.before)
+
+
+def _displacement(areas: Areas) -> dict:
+    """WDD (local plus buffer) and the overall WDQ. Against control hotspots the raw counts
+    are used as published; against the force or the rest of it the comparison is scaled to
+    the hotspots' and the buffers' before counts. Its interval then treats the scaled counts
+    as if they were Poisson counts of that size: wider than necessary, never narrower,
+    because the real comparison is larger."""
+    treated, buffers, comparison = areas.treated.total, areas.buffers.total, areas.comparison.total
+    if areas.comparison_is_small:
+        control, buffer_control = comparison, areas.control_buffers.total
+    else:
+        control = _scaled(comparison, treated.before)
+        buffer_control = _scaled(comparison, buffers.before)
+    wdd = weighted_displacement_difference(
+        treated, control, buffer=buffers, buffer_control=buffer_control
+    )
+    wdq = weighted_displacement_quotient(treated, buffers, comparison)
+    return {"wdd": asdict(wdd), "wdd_scaled": not areas.comparison_is_small, "wdq": asdict(wdq)}
+
+
+def _harm(m: MeasureInputs, areas: Areas) -> dict:
+    weights = dict(zip(m.slugs, m.weights, strict=True))
+    counts = [
+        CategoryCounts(str(m.hotspot_ids[i]), slug, float(m.before[i, j]), float(m.after[i, j]))
+        for i in range(m.n_treated)
+        for j, slug in enumerate(m.slugs)
+        if m.before[i, j] or m.after[i, j]
+    ]
+    summary = harm_weighted_before_after(counts, weights, minimum_count=m.minimum_count)
+    w = np.asarray(m.weights, float)
+    comparison = areas.comparison
+    comparison_harm = PrePost(float(comparison.before @ w), float(comparison.after @ w))
+    return {
+        "summary": {k: v for k, v in asdict(summary).items() if k != "areas"},
+        "comparison": _prepost(comparison_harm),
+        "wdd": asdict(harm_weighted_wdd(*_harm_sides(m, areas), weights)),
+    }
+
+
+def _harm_sides(m: MeasureInputs, areas: Areas) -> tuple[dict, dict]:
+    treated = {slug: areas.treated.category(j) for j, slug in enumerate(m.slugs)}
+    if areas.comparison_is_small:
+        control = {slug: areas.controls.category(j) for j, slug in enumerate(m.slugs)}
+    else:
+        control = {
+            slug: _scaled(areas.comparison.category(j), treated[slug].before)
+            for j, slug in enumerate(m.slugs)
+        }
+    return treated, control
+
+
+def _dose_response(m: MeasureInputs, areas: Areas) -> dict | None:
+    if not any(m.dose_hours):
+        return None
+    points = [
+        DosePoint(str(m.hotspot_ids[i]), m.dose_hours[i], *_pair(areas.hotspot(i)))
+        for i in range(m.n_treated)
+    ]
+    return asdict(dose_response(points))
+
+
+def _pair(value: PrePost) -> tuple[float, float]:
+    return value.before, value.after

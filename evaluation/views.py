@@ -1,0 +1,62 @@
+"""Reduction report pages: the list (and, for managers, the form), the report and its PDF.
+
+Who may use them: managers and commanders read; managers start evaluations; officers get 403
+and anonymous visitors the login page (core.views.role_required)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from core.models import Job
+from core.roles import COMMANDER, MANAGER, has_role
+from core.views import role_required
+from evaluation import selectors
+from evaluation.forms import EvaluationForm
+from evaluation.services import evaluation_start
+from evaluation.services.exports import report_html, report_pdf
+
+
+@role_required(MANAGER, COMMANDER)
+def evaluation_list(request):
+    """Every evaluation with its headline; managers also get the form."""
+    is_manager = has_role(request.user, MANAGER)
+    form = EvaluationForm() if is_manager else None
+    if request.method == "POST":
+        if not is_manager:
+            raise PermissionDenied("Only managers start evaluations.")
+        form = EvaluationForm(request.POST)
+        if form.is_valid():
+            evaluation = evaluation_start(data=form.validated_data, user=request.user)
+            messages.info(request, f"Evaluation #{evaluation.pk} started.")
+            return redirect("evaluation-report", pk=evaluation.pk)
+    evaluations = selectors.evaluation_list().without_results()[:100]
+    return render(request, "evaluation/list.html", {"form": form, "evaluations": evaluations})
+
+
+@role_required(MANAGER, COMMANDER)
+def evaluation_report(request, pk: int):
+    """The commander's report, or the job's progress until it is ready."""
+    evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
+    if not _finished(evaluation):
+        context = {"evaluation": evaluation, "job": evaluation.job,
+                   "done_url": reverse("evaluation-report", args=[pk])}  # fmt: skip
+        return render(request, "evaluation/pending.html", context)
+    return HttpResponse(report_html(evaluation, request=request))
+
+
+@role_required(MANAGER, COMMANDER)
+def evaluation_pdf(request, pk: int):
+    """The same report as a PDF, drawn by WeasyPrint with the print stylesheet."""
+    evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
+    if not _finished(evaluation):
+        return redirect("evaluation-report", pk=pk)
+    response = HttpResponse(report_pdf(evaluation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reduction-report-{pk}.pdf"'
+    return response
+
+
+def _finished(evaluation) -> bool:
+    job = evaluation.job
+    return bool(evaluation.results) and (job is None or job.status == Job.Status.SUCCEEDED)
