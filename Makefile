@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py demo_setup
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py load_demo_roster
+	$(BIN)/python manage.py load_demo_evaluation
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
