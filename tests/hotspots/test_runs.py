@@ -1,6 +1,5 @@
 """Hotspot runs end to end on planted synthetic data: services, API, exports and command."""
 
-import io
 import json
 from pathlib import Path
 
@@ -146,7 +145,7 @@ def test_empty_selection_fails_with_explanation(force):
 
 
 def test_api_run_and_exports(
-    force, manager_client, officer_client, django_capture_on_commit_callbacks
+    force, manager_client, officer_client, django_capture_on_commit_callbacks, tmp_path
 ):
     body = {
         "force": force.slug,
@@ -175,7 +174,9 @@ def test_api_run_and_exports(
     csv_text = manager_client.get(f"/api/hotspot-runs/{run_id}/hotspots.csv").content.decode()
     assert csv_text.splitlines()[0].startswith("rank,label,incident_count")
     gpkg = manager_client.get(f"/api/hotspot-runs/{run_id}/hotspots.gpkg").content
-    frame = pyogrio.read_dataframe(io.BytesIO(gpkg), layer="hotspots")
+    path = tmp_path / "hotspots.gpkg"
+    path.write_bytes(gpkg)
+    frame = pyogrio.read_dataframe(path, layer="hotspots")
     assert len(frame) == len(detail["hotspots"])
     assert frame.crs.to_epsg() == 4326
     assert list(frame["rank"]) == [h["rank"] for h in detail["hotspots"]]
