@@ -5,33 +5,7 @@
 (function () {
   "use strict";
 
-  const OGL =
-    'Incident data: <a href="https://data.police.uk/">police.uk</a>, ' +
-    '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">' +
-    "Open Government Licence v3.0</a>";
-  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-  function esc(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-  }
-
-  function baseMap(el, tiles) {
-    const map = L.map(el, { zoomSnap: 0.5 });
-    map.attributionControl.addAttribution(OGL);
-    if (tiles && tiles.url) {
-      L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
-    return map;
-  }
-
-  function drawBoundary(map, boundary, hasTiles) {
-    if (!boundary) return null;
-    // Without tiles the boundary's pale fill is the only "land": keep it nearly opaque.
-    return L.geoJSON(boundary, {
-      interactive: false,
-      style: { color: "#44505c", weight: 1.5, fillColor: "#ffffff", fillOpacity: hasTiles ? 0.05 : 0.85 },
-    }).addTo(map);
-  }
+  const { esc, baseMap, drawBoundary } = window.HotspotMaps;
 
   function popup(h, measure) {
     const role = h.role === "control" ? " (control)" : "";
@@ -68,14 +42,14 @@
     }
     const data = JSON.parse(dataEl.textContent);
     const map = baseMap(mapEl, data.tiles);
+    // Leaflet needs a view before vector layers are added; the bounds come just after.
+    map.setView([54.0, -2.0], 6);
     const boundary = drawBoundary(map, data.boundary, Boolean(data.tiles && data.tiles.url));
     const shapes = (data.hotspots || []).map((h) => drawHotspot(map, h, data.measure));
     if (shapes.length) {
       map.fitBounds(L.featureGroup(shapes).getBounds(), { padding: [30, 30], maxZoom: 15 });
     } else if (boundary) {
       map.fitBounds(boundary.getBounds());
-    } else {
-      map.setView([54.0, -2.0], 6);
     }
   }
 

@@ -5,10 +5,7 @@
 (function () {
   "use strict";
 
-  const OGL =
-    'Incident data: <a href="https://data.police.uk/">police.uk</a>, ' +
-    '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">' +
-    "Open Government Licence v3.0</a>";
+  const { esc, baseMap, drawBoundary } = window.HotspotMaps;
   // Sequential reds, darkest first, so rank 1 stands out most; the light end stays visible
   // on a plain background.
   const RAMP = ["#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272"];
@@ -16,12 +13,6 @@
   const HEAT_HIGH = [103, 0, 13];
   const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-  function esc(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-  }
-
   function finite(value) {
     return typeof value === "number" && isFinite(value);
   }
@@ -171,29 +162,6 @@
 
   // The map
 
-  function plainMap(el, tiles) {
-    const map = L.map(el, { zoomSnap: 0.5 });
-    map.attributionControl.addAttribution(OGL);
-    if (tiles && tiles.url) {
-      L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
-    return map;
-  }
-
-  function drawBoundary(map, boundary, hasTiles) {
-    if (!boundary) return null;
-    // Without tiles the boundary's pale fill is the only "land": keep it nearly opaque.
-    return L.geoJSON(boundary, {
-      interactive: false,
-      style: {
-        color: "#44505c",
-        weight: 1.5,
-        fillColor: "#ffffff",
-        fillOpacity: hasTiles ? 0.05 : 0.85,
-      },
-    }).addTo(map);
-  }
-
   function pinIcon(rank, colour, darkText) {
     return L.divIcon({
       className: "hs-pin",
@@ -268,7 +236,7 @@
     const names = data.categories || {};
     const panel = document.getElementById("hotspot-detail");
     const rows = Array.from(document.querySelectorAll("tr[data-rank]"));
-    const map = plainMap(mapEl, data.tiles);
+    const map = baseMap(mapEl, data.tiles);
     const boundaryLayer = drawBoundary(map, data.boundary, Boolean(data.tiles && data.tiles.url));
     const items = {};
 
