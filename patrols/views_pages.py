@@ -1,6 +1,7 @@
 """Manager pages for plans and the roster; the officer's home with today's patrols."""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,13 +12,16 @@ from core.roles import COMMANDER, MANAGER, OFFICER, has_role
 from core.views import role_required
 from hotspots.models import Hotspot
 from patrols import selectors
-from patrols.forms import AssignmentForm, PlanForm, ShiftForm, next_monday
+from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, ShiftForm, next_monday
 from patrols.models import PatrolAssignment
 from patrols.services.plans import (
     PlanError,
     assignment_update,
     plan_create,
     plan_generate_start,
+    plan_hotspot_add,
+    plan_hotspot_remove,
+    plan_hotspot_update,
     plan_publish,
 )
 from patrols.services.roster import RosterError, shift_create
@@ -95,6 +99,12 @@ def plan_detail(request, pk: int):
         "assignments": assignments,
         "move_form": AssignmentForm(),
         "dose": selectors.dose_table(plan=plan, group_by="hotspot"),
+        "hotspot_items": [_with_windows_json(item) for item in plan.plan_hotspots.all()],
+        "other_hotspots": plan.run.hotspots.exclude(
+            pk__in=plan.plan_hotspots.values("hotspot_id")
+        ).order_by("rank")
+        if plan.run
+        else [],
     }
     return render(request, "patrols/plan_detail.html", context)
 
@@ -109,6 +119,8 @@ def _plan_action(request, plan):
             messages.success(request, "Published: officers can now see their patrols.")
         elif action in ("lock", "unlock", "move"):
             _assignment_action(request, plan, action)
+        elif action in ("dose", "remove", "add"):
+            _hotspot_action(request, plan, action)
     except PlanError as error:
         messages.error(request, str(error))
     return redirect("plan-detail", pk=plan.pk)
@@ -124,6 +136,30 @@ def _assignment_action(request, plan, action: str) -> None:
         raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     assignment_update(assignment=assignment, **form.cleaned_data)
     messages.success(request, "Moved and locked: re-solving keeps it.")
+
+
+def _with_windows_json(item):
+    item.windows_json = json.dumps(item.windows)
+    return item
+
+
+def _hotspot_action(request, plan, action: str) -> None:
+    if action == "add":
+        hotspot = get_object_or_404(Hotspot, pk=request.POST.get("hotspot"), run=plan.run)
+        plan_hotspot_add(plan=plan, hotspot=hotspot)
+        messages.success(request, f"Added {hotspot}; re-solve to schedule it.")
+        return
+    item = get_object_or_404(
+        plan.plan_hotspots.select_related("plan", "hotspot"), pk=request.POST.get("item")
+    )
+    if action == "remove":
+        plan_hotspot_remove(item=item)
+        return
+    form = HotspotDoseForm(request.POST)
+    if not form.is_valid():
+        raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    plan_hotspot_update(item=item, **form.cleaned_data)
+    messages.success(request, f"Dose of {item.hotspot} changed; re-solve to apply it.")
 
 
 @role_required(MANAGER)

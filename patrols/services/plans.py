@@ -99,6 +99,35 @@ def plan_hotspot_add(
     )
 
 
+def plan_hotspot_update(
+    *, item: PlanHotspot, visits_per_day: int, minutes_per_visit: int, min_gap_minutes: int,
+    windows: list[dict],
+) -> PlanHotspot:  # fmt: skip
+    """Change a hotspot's dose or windows in a draft plan (re-solve to apply it)."""
+    _draft_only(item.plan)
+    if not 1 <= minutes_per_visit <= 120 or not 1 <= visits_per_day <= 12:
+        raise PlanError("Visits last 1–120 minutes, 1–12 a day.")
+    item.visits_per_day, item.minutes_per_visit = visits_per_day, minutes_per_visit
+    item.min_gap_minutes, item.windows = min_gap_minutes, validate_windows(windows)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def plan_hotspot_remove(*, item: PlanHotspot) -> None:
+    """Take a hotspot out of a draft plan, with its unlocked assignments."""
+    _draft_only(item.plan)
+    if item.plan.plan_hotspots.count() == 1:
+        raise PlanError("A plan needs at least one hotspot.")
+    item.plan.assignments.filter(hotspot=item.hotspot).delete()
+    item.delete()
+
+
+def _draft_only(plan: PatrolPlan) -> None:
+    if plan.status != PatrolPlan.Status.DRAFT:
+        raise PlanError("Only a draft plan can be changed.")
+
+
 def plan_generate_start(*, plan: PatrolPlan, user=None, sync: bool = False):
     """(Re)generate the plan's unlocked assignments as a job: queued, or with `sync` run now
     (management commands)."""

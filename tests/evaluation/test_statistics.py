@@ -448,3 +448,19 @@ def test_nb_interval_covers_95_percent_on_overdispersed_data_where_poisson_does_
     poisson = _coverage(lambda g: poisson_wald_rate_ratio(*(float(v.sum()) for v in draw(g))))
     assert 0.93 <= nb <= 0.97
     assert poisson < 0.85
+
+
+def test_wdd_matches_the_worked_example_published_with_the_method():
+    """Wheeler & Ratcliffe (2018), Crime Science 7:11, worked example: control 308 -> 318,
+    treated 207 -> 110, control buffer 150 -> 140, treated buffer 178 -> 157 give a total
+    WDD of -118 with variance 1568, z = -2.98 and a 95% interval of -196 to -40."""
+    from evaluation.statistics import PrePost, weighted_displacement_difference
+
+    result = weighted_displacement_difference(
+        PrePost(207, 110), PrePost(308, 318),
+        buffer=PrePost(178, 157), buffer_control=PrePost(150, 140), confidence=0.95,
+    )  # fmt: skip
+    assert (result.local, result.displacement, result.wdd) == (-107, -11, -118)
+    assert result.variance == 1568
+    assert round(result.z, 2) == -2.98
+    assert (round(result.lower), round(result.upper)) == (-196, -40)

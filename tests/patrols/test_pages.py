@@ -107,3 +107,31 @@ def test_roster_adds_shifts_and_refuses_overlaps(manager_client, officer_client)
     again = manager_client.post("/patrols/roster/", body).content.decode()
     assert "already on duty" in again
     assert officer_client.get("/patrols/roster/").status_code == 403
+
+
+def test_manager_changes_dose_adds_and_removes_hotspots(plan, manager_client):
+    url = f"/patrols/plans/{plan.pk}/"
+    item = plan.plan_hotspots.first()
+    windows = '[{"days": [4, 5], "start": "20:00", "end": "23:30"}]'
+    body = {
+        "action": "dose",
+        "item": item.pk,
+        "visits_per_day": 2,
+        "minutes_per_visit": 12,
+        "min_gap_minutes": 45,
+        "windows": windows,
+    }
+    manager_client.post(url, body)
+    item.refresh_from_db()
+    assert (item.visits_per_day, item.minutes_per_visit, item.min_gap_minutes) == (2, 12, 45)
+    assert item.windows == [{"days": [4, 5], "start": "20:00", "end": "23:30"}]
+    bad = manager_client.post(url, {**body, "windows": '[{"days": [8]}]'}, follow=True)
+    assert "days must be numbers" in bad.content.decode()
+    extra = HotspotFactory(run=plan.run)
+    manager_client.post(url, {"action": "add", "hotspot": extra.pk})
+    assert plan.plan_hotspots.filter(hotspot=extra).exists()
+    manager_client.post(url, {"action": "remove", "item": item.pk})
+    assert not plan.plan_hotspots.filter(pk=item.pk).exists()
+    assert not plan.assignments.filter(hotspot=item.hotspot).exists()
+    page = manager_client.get(url).content.decode()
+    assert "&quot;days&quot;" in page or '"days"' in page
