@@ -182,7 +182,8 @@ def research_range_check(
     reduction = -percent_change
     if reduction > typical_high:
         status = FOR_SCRUTINY
-        message = f"a {reduction:.1f}% fall exceeds the {typical_high:.0f}% top of the research range"
+        top = f"{typical_high:.0f}%"
+        message = f"a {reduction:.1f}% fall exceeds the {top} top of the research range"
     elif reduction >= typical_low:
         status, message = "within research range", "in line with published effects"
     elif reduction > 0:
