@@ -108,12 +108,15 @@ def _incidents(run: HotspotRun) -> selectors.IncidentArrays:
 
 
 def _weights(run: HotspotRun, data: selectors.IncidentArrays) -> np.ndarray | None:
-    if not run.harm_weighted:
-        return None
+    return _harm_of(data.category_id) if run.harm_weighted else None
+
+
+def _harm_of(category_ids: np.ndarray) -> np.ndarray:
+    """Each incident's harm weight (days of custody) from its category."""
     harm = selectors.harm_weights()
     lookup = np.zeros(max(harm) + 1)
     lookup[list(harm)] = list(harm.values())
-    return lookup[data.category_id]
+    return lookup[category_ids]
 
 
 def _timed_incidents(run: HotspotRun, grid, data, cells) -> tuple[np.ndarray, np.ndarray | None]:
@@ -221,10 +224,9 @@ def methods_compare(
     both_x = np.concatenate([a.x for a in arrays])
     both_y = np.concatenate([a.y for a in arrays])
     grid, mask = force_study_area(force, both_x, both_y, cell_m, clip_to_boundary)
-    harm = selectors.harm_weights()
-    lookup = np.zeros(max(harm) + 1)
-    lookup[list(harm)] = list(harm.values())
-    selection, test = ((a.x, a.y, lookup[a.category_id] if harm_weighted else None) for a in arrays)
+    selection, test = (
+        (a.x, a.y, _harm_of(a.category_id) if harm_weighted else None) for a in arrays
+    )
     progress(20, "comparing methods")
     rows = compare_methods(grid, selection, test, mask=mask, options=options)
     return {
