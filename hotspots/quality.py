@@ -114,26 +114,38 @@ def monthly_stats(rows: pd.DataFrame) -> pd.DataFrame:
         the whole cell was published k times, else 1), ``distinct_points`` (distinct lon/lat)
         and ``no_location`` (rows without coordinates).
     """
-    keys = pd.MultiIndex.from_arrays(
-        [rows["force"].astype(str), rows["Crime type"].astype(str), _month_strings(rows["Month"])]
-    )
-    cell, cells = keys.factorize()
-    cells = cells.set_names(KEY)
+    cell, cells = _cells([rows["force"], rows["Crime type"], _month_strings(rows["Month"])])
     stats = pd.DataFrame(_multiplicity_stats(cell, _row_hashes(rows)), index=cells)
     lon = pd.to_numeric(rows["Longitude"], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(rows["Latitude"], errors="coerce").to_numpy(float)
     located = ~(np.isnan(lon) | np.isnan(lat))
-    points = pd.DataFrame({"cell": cell, "lon": lon, "lat": lat})[located].drop_duplicates()
-    stats["distinct_points"] = np.bincount(points["cell"], minlength=len(cells))
+    stats["distinct_points"] = _distinct_per_cell(
+        cell[located], [lon[located], lat[located]], len(cells)
+    )
     stats["no_location"] = np.bincount(cell[~located], minlength=len(cells))
     return stats.sort_index().reset_index()
+
+
+def _cells(keys: list[pd.Series]) -> tuple[np.ndarray, pd.MultiIndex]:
+    """A code per row for its combination of keys, and the combinations (named KEY)."""
+    codes, uniques = zip(*(pd.factorize(key) for key in keys), strict=True)
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for code, unique in zip(codes, uniques, strict=True):
+        combined = combined * len(unique) + code
+    cell, combinations = pd.factorize(combined)
+    parts = []
+    for unique in reversed(uniques):
+        combinations, part = np.divmod(combinations, len(unique))
+        parts.append(np.asarray(unique, dtype=object)[part])
+    return cell, pd.MultiIndex.from_arrays(parts[::-1], names=KEY)
 
 
 def _month_strings(months: pd.Series) -> pd.Series:
     """'YYYY-MM' strings from strings, datetimes or periods."""
     if pd.api.types.is_datetime64_any_dtype(months) or isinstance(months.dtype, pd.PeriodDtype):
         return months.dt.strftime("%Y-%m")
-    return months.astype(str).str.slice(0, 7)
+    codes, uniques = pd.factorize(months)
+    return pd.Series(np.asarray([str(m)[:7] for m in uniques], dtype=object)[codes])
 
 
 def _row_hashes(rows: pd.DataFrame) -> np.ndarray:
@@ -147,18 +159,38 @@ def _row_hashes(rows: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(values, index=False).to_numpy()
 
 
+def _runs(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sort rows by `columns` (the first is the major key): the order, and a mask of the
+    sorted rows that start a run of equal rows."""
+    order = np.lexsort(columns[::-1])
+    starts = np.ones(len(order), dtype=bool)
+    if len(order):
+        starts[1:] = False
+        for column in columns:
+            ordered = column[order]
+            starts[1:] |= ordered[1:] != ordered[:-1]
+    return order, starts
+
+
+def _distinct_per_cell(cell: np.ndarray, values: list[np.ndarray], cells: int) -> np.ndarray:
+    order, starts = _runs([cell, *values])
+    return np.bincount(cell[order][starts], minlength=cells)
+
+
 def _multiplicity_stats(cell: np.ndarray, row: np.ndarray) -> dict[str, np.ndarray]:
     """count, duplicate_rows, distinct_rows and copy_factor per cell code."""
-    pairs = pd.DataFrame({"cell": cell, "row": row}).value_counts(sort=False).sort_index()
-    owner, times = pairs.index.get_level_values("cell").to_numpy(), pairs.to_numpy()
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    count = np.add.reduceat(times, starts)
-    distinct = np.diff(np.r_[starts, len(times)])
+    order, starts = _runs([cell, row])
+    first = np.flatnonzero(starts)
+    owner = cell[order][first]  # the cell of each distinct row
+    times = np.diff(np.r_[first, len(order)])  # how often each distinct row occurs
+    cells = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    count = np.add.reduceat(times, cells)
+    distinct = np.diff(np.r_[cells, len(times)])
     return {
         "count": count,
         "duplicate_rows": count - distinct,
         "distinct_rows": distinct,
-        "copy_factor": np.gcd.reduceat(times, starts),
+        "copy_factor": np.gcd.reduceat(times, cells),
     }
 
 

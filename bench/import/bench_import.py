@@ -20,6 +20,8 @@ from bench.common import (  # noqa: E402
 )
 
 MEASURE = Path(__file__).with_name("measure.py")
+# As deployed: without DEBUG, Django does not record every query.
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "benchmark-only"}
 
 
 def main() -> int:
@@ -30,12 +32,13 @@ def main() -> int:
         print(f"{SHARED} is missing", file=sys.stderr)
         return 1
     pg_url = recreate_pg_database("bench_import")
-    results = {"postgresql": run_child(MEASURE, ["import"], {"DATABASE_URL": pg_url})}
-    results["copy_floor"] = run_child(MEASURE, ["copy"], {"DATABASE_URL": pg_url})
+    pg = {"DATABASE_URL": pg_url, **PRODUCTION}
+    results = {"postgresql": run_child(MEASURE, ["import"], pg)}
+    results["copy_floor"] = run_child(MEASURE, ["copy"], pg)
     if not options.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/bench.sqlite3"
-            results["sqlite"] = run_child(MEASURE, ["import"], {"DATABASE_URL": url})
+            results["sqlite"] = run_child(MEASURE, ["import"], {"DATABASE_URL": url, **PRODUCTION})
     rows = []
     for name in ("postgresql", "sqlite"):
         if name in results:

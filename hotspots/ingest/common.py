@@ -1,8 +1,10 @@
 """Shared validation for incident files: coordinates, categories and error collection."""
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,7 +60,7 @@ class ParsedFile:
     rows_read: int
     falls_within: str | None = None
 
-    @property
+    @cached_property
     def months(self) -> list[str]:
         return sorted(self.rows["month"].unique().tolist())
 
@@ -111,10 +113,8 @@ def check_coordinates(
     errors: ErrorCollector, frame: pd.DataFrame, x_field: str, y_field: str, bounds: tuple
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numbers within `bounds` (xmin, xmax, ymin, ymax), or both empty for 'no location'."""
-    raw_x, raw_y = frame[x_field], frame[y_field]
-    empty_x, empty_y = (raw_x == "").to_numpy(), (raw_y == "").to_numpy()
-    x = pd.to_numeric(raw_x, errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(raw_y, errors="coerce").to_numpy(dtype=float)
+    x, empty_x = _numbers(frame[x_field])
+    y, empty_y = _numbers(frame[y_field])
     for name, raw_empty, other_empty, values in (
         (x_field, empty_x, empty_y, x),
         (y_field, empty_y, empty_x, y),
@@ -127,6 +127,18 @@ def check_coordinates(
         errors.check((y < ymin) | (y > ymax), y_field, f"is out of range ({ymin} to {ymax})")
     has_location = ~(empty_x & empty_y) & ~np.isnan(x) & ~np.isnan(y)
     return x, y, has_location
+
+
+def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Floats (NaN where empty or not a number) and the mask of empty fields."""
+    text = raw.to_numpy(dtype=object)
+    empty = text == ""
+    numbers = np.full(len(text), np.nan)
+    try:
+        numbers[~empty] = text[~empty].astype(float)
+    except ValueError:  # some are not numbers: convert one by one
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    return numbers, empty
 
 
 def place(
@@ -142,48 +154,59 @@ def place(
     return {"x": x, "y": y, "in_force_area": inside}
 
 
-def line_hashes(text: str, numbers: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each numbered line's raw text: identical rows have identical lines."""
-    lines = np.array(text.splitlines(), dtype=object)
-    return pd.util.hash_array(lines[numbers - 1]) if len(numbers) else np.zeros(0, np.uint64)
+def line_hashes(lines: list[str], numbers: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each numbered line's raw text: identical rows have identical lines.
+    The hash is Python's own string hash, so compare hashes only within one process."""
+    if not len(numbers):
+        return np.zeros(0, np.int64)
+    return np.fromiter(map(hash, lines), dtype=np.int64, count=len(lines))[numbers - 1]
 
 
 def read_table(
     text: str, name: str, expected: list[str] | None = None
-) -> tuple[pd.DataFrame, np.ndarray, list[RowError]]:
-    """All fields as strings, with each row's line number; malformed rows become errors."""
-    if not text.strip():
+) -> tuple[pd.DataFrame, np.ndarray, list[RowError], list[str]]:
+    """All fields as strings, with each row's line number; malformed rows become errors.
+    Also returns the raw lines (line n is at index n - 1)."""
+    if not text or text.isspace():
         raise FileRejected([RowError(name, 1, None, "the file is empty")])
-    first_line = text.split("\n", 1)[0]
-    header = [c.strip() for c in next(csv.reader([first_line]))]
+    lines = text.split("\n")
+    header = [c.strip() for c in next(csv.reader([lines[0]]))]
     _check_header(name, header, expected)
-    if not _regular(text, len(header)):
-        return _read_row_by_row(text, name, header)
+    body = lines[1:-1] if lines[-1] == "" else lines[1:]  # a final line break ends no line
+    blank = _blank(body)
+    if not _regular(text, lines[0], len(body) - int(blank.sum()), len(header)):
+        return (*_read_row_by_row(text, name, header), lines)
     try:
         frame = pd.read_csv(
-            as_text_stream(text), dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=False, engine="c",
+            io.BytesIO(text.encode("utf-8")), dtype=str, keep_default_na=False,
+            na_filter=False, skip_blank_lines=False, engine="c",
         )  # fmt: skip
     except pd.errors.ParserError:
-        return _read_row_by_row(text, name, header)
+        return (*_read_row_by_row(text, name, header), lines)
     frame.columns = header
     numbers = np.arange(FIRST_DATA_LINE, FIRST_DATA_LINE + len(frame))
-    if "\n\n" in text or "\n\r\n" in text:
-        blank = (frame == "").all(axis=1).to_numpy()
-        frame, numbers = frame[~blank].reset_index(drop=True), numbers[~blank]
-    return frame, numbers, []
+    if blank.any() or "\n" + "," * (len(header) - 1) in text:  # blank lines or empty rows
+        empty = (frame == "").all(axis=1).to_numpy()
+        frame, numbers = frame[~empty].reset_index(drop=True), numbers[~empty]
+    return frame, numbers, [], lines
 
 
-def _regular(text: str, width: int) -> bool:
-    """Whether every line is one row of `width` fields, so that the fast reader's line numbers
-    are exact and no row is short. Without quotes, counting commas settles it; a row with too
-    many fields makes the fast reader fail, so rows cannot cancel each other out."""
+def _blank(lines: list[str]) -> np.ndarray:
+    """Which lines are empty (a lone carriage return counts as empty)."""
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    blank = lengths == 0
+    for index in np.flatnonzero(lengths == 1):
+        blank[index] = lines[index] == "\r"
+    return blank
+
+
+def _regular(text: str, header_line: str, rows: int, width: int) -> bool:
+    """Whether every non-blank line is one row of `width` fields, so that the fast reader's
+    line numbers are exact and no row is short. Without quotes, counting commas settles it; a
+    row with too many fields makes the fast reader fail, so rows cannot cancel each other out."""
     if '"' in text:
         return _regular_lines(pd.Series(text.splitlines()), width)
-    body = text.split("\n", 1)[1] if "\n" in text else ""
-    lines = body.count("\n") + (0 if body.endswith("\n") or not body else 1)
-    blank = body.count("\n\n") + body.count("\n\r\n")
-    return body.count(",") == (width - 1) * (lines - blank)
+    return text.count(",") - header_line.count(",") == (width - 1) * rows
 
 
 def _regular_lines(lines: pd.Series, width: int) -> bool:

@@ -89,7 +89,7 @@ def parse_force_export(
     source: Source, *, mapping: ExportMapping, categories: Mapping[str, int], geography: Geography
 ) -> ParsedFile:
     """Validate a force export. References must be unique within the file."""
-    frame, lines, structural = read_table(decode(source), source.name)
+    frame, lines, structural, _ = read_table(decode(source), source.name)
     _require_columns(source.name, frame, mapping)
     errors = ErrorCollector(source.name, frame, lines)
     errors.errors.extend(structural)

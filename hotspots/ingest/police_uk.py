@@ -31,7 +31,7 @@ def parse_police_uk(
     """Validate one police.uk CSV. Every row is kept, exact duplicates included: they are
     separate incidents at a shared map point. Rows without coordinates are kept unlocated."""
     text = decode(source)
-    frame, lines, structural = read_table(text, source.name, HEADER)
+    frame, lines, structural, raw_lines = read_table(text, source.name, HEADER)
     errors = ErrorCollector(source.name, frame, lines)
     errors.errors.extend(structural)
     month = map_distinct(frame["Month"], _month)
@@ -42,7 +42,7 @@ def parse_police_uk(
     )
     good = ~errors.bad
     rows = _normalise(frame, month, category_ids, lon, lat, located, lines, geography)
-    rows["row_hash"] = line_hashes(text, lines)
+    rows["row_hash"] = line_hashes(raw_lines, lines)
     rows = rows[good]
     return ParsedFile(
         name=source.name,

@@ -1,10 +1,15 @@
-"""Fast bulk writes of normalised incident rows: PostgreSQL COPY, batched inserts elsewhere."""
+"""Fast bulk writes of normalised incident rows: PostgreSQL binary COPY, batched inserts
+elsewhere."""
+
+import contextlib
 
 import numpy as np
 import pandas as pd
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from hotspots.models import Incident
+from hotspots.services.pgbinary import SIGNATURE, TRAILER, column_kind, encode_rows
 
 COLUMNS = [
     "force_id", "batch_id", "source", "month", "occurred_at", "category_id", "longitude",
@@ -12,6 +17,12 @@ COLUMNS = [
     "outcome", "reference", "context", "priority", "status",
 ]  # fmt: skip
 SQLITE_BATCH = 20_000
+# Binary COPY writes fixed-width columns first, then text; text that is usually the same in a
+# whole file comes first, so that it can be written once with the fixed-width part.
+COPY_TEXT_ORDER = [
+    "source", "priority", "status", "context", "outcome", "lsoa_code", "lsoa_name", "location",
+    "reference",
+]  # fmt: skip
 
 
 def incident_frame(
@@ -33,12 +44,59 @@ def incidents_insert(frame: pd.DataFrame) -> int:
 
 
 def _copy_postgres(frame: pd.DataFrame) -> int:
-    columns = ", ".join(COLUMNS)
-    sql = f"COPY {Incident._meta.db_table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in _python_values(frame):
-            copy.write_row(row)
+    with IncidentStream() as stream:
+        stream.write(frame)
     return len(frame)
+
+
+class IncidentStream:
+    """One binary COPY into the incident table (PostgreSQL) that stays open across frames.
+    A background thread sends the data, so the server stores one frame while the caller
+    prepares the next; nothing else may use the connection until the stream is closed."""
+
+    def __init__(self):
+        kinds = {name: column_kind(Incident, name) for name in COLUMNS}
+        fixed = [name for name in COLUMNS if kinds[name] != "text"]
+        assert sorted(fixed + COPY_TEXT_ORDER) == sorted(COLUMNS)
+        self.order = fixed + COPY_TEXT_ORDER
+        self.kinds = [(name, kinds[name]) for name in self.order]
+        self._copy = self._exits = None
+
+    def __enter__(self) -> "IncidentStream":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.close(error)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        _, data = encode_rows(frame, self.kinds)  # columns in self.order
+        if not data:
+            return
+        if self._copy is None:
+            self._open()
+        self._copy.write(data)
+
+    def _open(self) -> None:
+        table = Incident._meta.db_table
+        sql = f"COPY {table} ({', '.join(self.order)}) FROM STDIN (FORMAT BINARY)"
+        connection.ensure_connection()
+        self._exits = contextlib.ExitStack()
+        cursor = self._exits.enter_context(connection.connection.cursor())
+        writer = QueuedLibpqWriter(cursor)
+        self._copy = self._exits.enter_context(cursor.copy(sql, writer=writer))
+        self._copy.write(SIGNATURE)
+
+    def close(self, error: BaseException | None = None) -> None:
+        """End the COPY and wait for the server to store everything (or, after an error,
+        abandon it: the transaction is then aborted)."""
+        if self._copy is None:
+            return
+        copy, exits, self._copy, self._exits = self._copy, self._exits, None, None
+        if error is None:
+            copy.write(TRAILER)
+            exits.close()
+        else:
+            exits.__exit__(type(error), error, error.__traceback__)
 
 
 def _insert_batches(frame: pd.DataFrame) -> int:

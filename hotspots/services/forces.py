@@ -43,7 +43,9 @@ def boundary_read(path: Path) -> shapely.Geometry:
     minx, miny, maxx, maxy = merged.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValueError(f"{path}: coordinates are not longitude/latitude (WGS84)")
-    return shapely.make_valid(merged)
+    # Published boundaries often touch or cross themselves; rebuilding the rings as areas
+    # keeps every polygon (and is far quicker than re-noding all the line work).
+    return shapely.make_valid(merged, method="structure", keep_collapsed=False)
 
 
 def _geometries(data: dict) -> list[shapely.Geometry]:

@@ -1,21 +1,29 @@
-"""Importing incident files: validate everything first, then write in one transaction.
+"""Importing incident files: every file is validated, and everything is written in one
+transaction.
 
 A police.uk import replaces the months it contains for its force: the old rows are deleted and
 the new ones written inside the same transaction, so a month is never double counted and never
 half visible, even if the process is killed. A force export is idempotent on (force, reference).
+
+On PostgreSQL, outside any enclosing transaction, reading and writing overlap: a writer thread
+with its own connection stores each validated file (a binary COPY) while the next one is
+parsed, and its transaction commits only once every file has been read and found good. Elsewhere
+(SQLite, or inside a caller's transaction) all files are validated first and then written.
 """
 
+import contextlib
 import json
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.jobs import JobError
 from hotspots.ingest.common import Geography, ParsedFile
@@ -23,20 +31,26 @@ from hotspots.ingest.errors import FileRejected, RowError
 from hotspots.ingest.force_export import ExportMapping, parse_force_export
 from hotspots.ingest.police_uk import parse_police_uk
 from hotspots.ingest.readers import expand_paths, iter_sources, police_uk_member
-from hotspots.models import Force, ImportBatch, Incident
+from hotspots.models import Force, ImportBatch, Incident, MonthlyStat
 from hotspots.selectors import category_lookup
-from hotspots.services.bulk import incident_frame, incidents_insert
+from hotspots.services.bulk import IncidentStream, incident_frame, incidents_insert
 from hotspots.services.forces import (
     boundary_read,
     force_get_or_create,
     force_has_boundary,
     force_set_boundary,
 )
-from hotspots.services.quality import monthly_stats_replace, quality_flags_refresh
+from hotspots.services.quality import (
+    monthly_stats_build,
+    monthly_stats_replace,
+    quality_flags_refresh,
+)
 
 Progress = Callable[[float, str], None]
 ON_ERROR = ("reject", "skip")
 STORED_ERRORS = 1000
+QUEUED_FILES = 2  # parsed files waiting for the writer thread: bounds memory
+READ_SHARE = 85  # percent of the progress bar for reading; the rest is the final writing
 
 
 class ImportRejected(JobError):
@@ -81,26 +95,20 @@ def incidents_import_police_uk(
 ) -> ImportSummary:
     """Import police.uk CSV, .csv.gz or zip files or folders of them."""
     _check_on_error(on_error)
-    boundary = boundary_read(boundary_path) if boundary_path else None
     lookup = category_lookup()
     geography = Geography(settings.PROJECTED_CRS)
-    parsed: list[ParsedFile] = []
     files = expand_paths(paths, police_uk_member)
-    for index, path in enumerate(files):
-        progress(70 * index / max(len(files), 1), f"reading {path.name}")
-        parsed.extend(
-            _parse_file(
-                path,
-                lambda s: parse_police_uk(s, categories=lookup, geography=geography),
-                police_uk_member,
-            )
-        )
-    by_force = _group_by_force(parsed, force_slug)
-    _check_months_unique(by_force)
-    return _write(
-        by_force, ImportBatch.Source.POLICE_UK, on_error, user, job, progress,
-        boundary=(boundary_path, boundary) if boundary else None,
+    parsed = _parse_files(
+        files,
+        lambda s: parse_police_uk(s, categories=lookup, geography=geography),
+        police_uk_member,
+    )
+    writer = _Writer(
+        source=ImportBatch.Source.POLICE_UK, on_error=on_error, user=user, job=job,
+        boundary_path=boundary_path,
     )  # fmt: skip
+    force_key = lambda item: force_slug or item.falls_within  # noqa: E731
+    return _import(parsed, len(files), writer, force_key, progress)
 
 
 def incidents_import_force_export(
@@ -117,14 +125,12 @@ def incidents_import_force_export(
     _check_on_error(on_error)
     lookup = category_lookup()
     geography = Geography(settings.PROJECTED_CRS)
-    progress(5, f"reading {path.name}")
-    parsed = _parse_file(
-        path,
+    parsed = _parse_files(
+        [path],
         lambda s: parse_force_export(s, mapping=mapping, categories=lookup, geography=geography),
     )
-    return _write(
-        {force_slug: parsed}, ImportBatch.Source.FORCE_EXPORT, on_error, user, job, progress
-    )
+    writer = _Writer(source=ImportBatch.Source.FORCE_EXPORT, on_error=on_error, user=user, job=job)
+    return _import(parsed, 1, writer, lambda item: force_slug, progress)
 
 
 def _check_on_error(on_error: str) -> None:
@@ -132,74 +138,266 @@ def _check_on_error(on_error: str) -> None:
         raise ValueError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
 
 
-def _parse_file(path: Path, parse: Callable, wanted=lambda name: True) -> list[ParsedFile]:
-    """Parsed sources of one file; an unreadable file becomes a parsed file with one error."""
-    try:
-        return [parse(source) for source in iter_sources(path, wanted)]
-    except FileRejected as rejected:
-        empty = pd.DataFrame(columns=["month"])
-        return [ParsedFile(path.name, "", empty, rejected.errors, rows_read=0)]
+def _parse_files(
+    files: list[Path], parse: Callable, wanted=lambda name: True
+) -> Iterator[tuple[int, ParsedFile]]:
+    """(file index, parsed source) for every source in the files, read one at a time; an
+    unreadable file becomes a parsed file with one error and no rows."""
+    for index, path in enumerate(files):
+        try:
+            for source in iter_sources(path, wanted):
+                yield index, parse(source)
+        except FileRejected as rejected:
+            empty = pd.DataFrame(columns=["month"])
+            yield index, ParsedFile(path.name, "", empty, rejected.errors, rows_read=0)
 
 
-def _group_by_force(
-    parsed: list[ParsedFile], force_slug: str | None
-) -> dict[str, list[ParsedFile]]:
-    groups: dict[str, list[ParsedFile]] = defaultdict(list)
-    for item in parsed:
-        groups[force_slug or _force_from_file(item)].append(item)
-    return dict(groups)
-
-
-def _force_from_file(item: ParsedFile) -> str:
-    """A police.uk file names its force in 'Falls within' (e.g. 'Derbyshire Constabulary')."""
-    if not item.falls_within:
-        return ""
-    return item.falls_within
-
-
-def _check_months_unique(by_force: dict[str, list[ParsedFile]]) -> None:
-    errors = []
-    for force, items in by_force.items():
-        seen: dict[str, str] = {}
-        for item in items:
-            for month in item.months:
-                if month in seen:
-                    message = (
-                        f"month {month} of {force} is also in {seen[month]}; import one of them"
-                    )
-                    errors.append(RowError(item.name, None, "Month", message))
-                seen[month] = item.name
-    if errors:
+def _import(
+    parsed: Iterable[tuple[int, ParsedFile]],
+    files: int,
+    writer: "_Writer",
+    force_key: Callable[[ParsedFile], str | None],
+    progress: Progress,
+) -> ImportSummary:
+    """Validate every parsed file and hand the good ones to the writer; in reject mode the
+    first bad row stops the writing (its transaction is rolled back), but reading goes on so
+    that every error is reported."""
+    reject = writer.on_error == "reject"
+    errors: list[RowError] = []
+    read: list[tuple[str, ParsedFile]] = []  # with their months only, to record a rejection
+    months: dict[tuple[str, str], str] = {}
+    with _pipeline(writer) as pipeline:
+        for index, item in parsed:
+            key = force_key(item) or ""
+            _check_months_unique(months, key, item, writer.source)
+            if item.errors and not key and not len(item.rows):
+                raise ImportRejected(item.errors)  # unreadable, and no force to record it under
+            errors.extend(item.errors)
+            read.append((key, replace(item, rows=item.rows[["month"]].drop_duplicates())))
+            if errors and reject:
+                pipeline.cancel()
+            else:
+                pipeline.put(key, item)
+            progress(READ_SHARE * (index + 1) / max(files, 1), pipeline.describe(item.name))
+        if not (errors and reject):
+            progress(READ_SHARE + 5, "writing incidents")
+            pipeline.finish()
+    if errors and reject:
+        _record_rejected(read, writer)
         raise ImportRejected(errors)
+    return writer.summary
 
 
-def _write(by_force, source, on_error, user, job, progress, boundary=None) -> ImportSummary:
-    all_errors = [e for items in by_force.values() for item in items for e in item.errors]
-    if all_errors and on_error == "reject":
-        _record_rejected(by_force, source, on_error, user, job)
-        raise ImportRejected(all_errors)
-    summary = ImportSummary()
-    progress(75, "writing incidents")
-    with transaction.atomic():
-        for key, items in by_force.items():
+def _check_months_unique(
+    seen: dict[tuple[str, str], str], key: str, item: ParsedFile, source: str
+) -> None:
+    """Two files with the same month of a force in one import: which one is meant?"""
+    if source != ImportBatch.Source.POLICE_UK:
+        return
+    for month in item.months:
+        if (key, month) in seen:
+            message = f"month {month} of {key} is also in {seen[key, month]}; import one of them"
+            raise ImportRejected([RowError(item.name, None, "Month", message)])
+        seen[key, month] = item.name
+
+
+class _Writer:
+    """Writes the validated files of one import inside a transaction its caller holds.
+
+    Incidents go in file by file (through one open COPY stream on PostgreSQL when `stream`);
+    the batch records, monthly statistics, deletion of the months they replace and the
+    quality flags follow once all files are in."""
+
+    def __init__(self, *, source, on_error, user=None, job=None, boundary_path=None):
+        self.source, self.on_error, self.user, self.job = source, on_error, user, job
+        self.boundary_path = boundary_path
+        self.boundary: shapely.Geometry | None = None
+        self.summary = ImportSummary()
+        self._forces: dict[str, tuple[Force, Callable]] = {}
+        self._stream: IncidentStream | None = None
+        self._written: list[tuple[Force, ImportBatch, list[MonthlyStat]]] = []
+
+    def write_all(self, entries: Iterable[tuple], *, stream: bool = False) -> None:
+        """Write (force key, parsed file[, reserved batch id]) entries, then finish."""
+        if self.boundary_path:  # read here: in a writer thread it overlaps the parsing
+            self.boundary = boundary_read(self.boundary_path)
+        with IncidentStream() if stream else contextlib.nullcontext() as self._stream:
+            for entry in entries:
+                self.write(*entry)
+            self._pause()
+        self._finish()
+
+    def write(self, key: str, item: ParsedFile, batch_id: int | None = None) -> None:
+        force, inside = self._force(key)
+        located = item.rows["has_location"].to_numpy()
+        rows = item.rows.assign(in_force_area=located & inside(item.rows))
+        if self.source == ImportBatch.Source.FORCE_EXPORT:
+            self._pause()
+            _delete_references(force, rows)
+        batch = _batch(force, item, self.source, self.on_error, self.user, self.job, rows)
+        if batch_id is None:
+            batch.save()
+        else:
+            batch.pk = batch_id  # reserved: the record is written at the end
+        frame = incident_frame(rows, force_id=force.pk, batch_id=batch.pk, source=self.source)
+        if self._stream is None:
+            incidents_insert(frame)
+        else:
+            self._stream.write(frame)
+        stats = monthly_stats_build(force=force, source=self.source, rows=rows)
+        self._written.append((force, batch, stats))
+        _add(self.summary, batch, force)
+
+    def _pause(self) -> None:
+        """Let other statements use the connection: end the COPY stream (if open)."""
+        if self._stream is not None:
+            self._stream.close()
+
+    def _force(self, key: str) -> tuple[Force, Callable]:
+        if key not in self._forces:
+            self._pause()
             force = force_get_or_create(key)
-            if boundary and not force_has_boundary(force, boundary[1]):
-                force_set_boundary(force=force, path=boundary[0], geometry=boundary[1])
-            _write_force(force, items, source, on_error, user, job, summary)
-            summary.quality_flags += quality_flags_refresh(force=force)
-    return summary
+            if self.boundary is not None and not force_has_boundary(force, self.boundary):
+                force_set_boundary(force=force, path=self.boundary_path, geometry=self.boundary)
+            self._forces[key] = (force, _inside(force))
+        return self._forces[key]
+
+    def _finish(self) -> None:
+        ImportBatch.objects.bulk_create(b for _, b, _ in self._written if b._state.adding)
+        for force, _ in self._forces.values():
+            written = [(batch, stats) for f, batch, stats in self._written if f == force]
+            batches = [batch for batch, _ in written]
+            months = sorted({month for batch in batches for month in batch.months})
+            if self.source == ImportBatch.Source.POLICE_UK:
+                _replace_months(force, self.source, months, batches)
+            monthly_stats_replace(
+                force=force, source=self.source, months=months,
+                stats=[stat for _, stats in written for stat in stats],
+            )  # fmt: skip
+            self.summary.quality_flags += quality_flags_refresh(force=force)
 
 
-def _write_force(force, items, source, on_error, user, job, summary) -> None:
-    inside = _inside(force)
-    for item in items:
-        rows = item.rows.copy()
-        rows["in_force_area"] = rows["has_location"] & inside(rows)
-        _replace(force, source, item, rows)
-        batch = _batch(force, item, source, on_error, user, job, rows)
-        incidents_insert(incident_frame(rows, force_id=force.pk, batch_id=batch.pk, source=source))
-        monthly_stats_replace(force=force, source=source, rows=rows, months=item.months)
-        _add(summary, batch, force)
+def _pipeline(writer: _Writer) -> "_Inline | _Threaded":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _Threaded(writer)
+    return _Inline(writer)
+
+
+class _Inline:
+    """Keeps the validated files, then writes them all in one transaction."""
+
+    def __init__(self, writer: _Writer):
+        self.writer = writer
+        self.entries: list[tuple[str, ParsedFile]] | None = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.entries = None
+
+    def put(self, key: str, item: ParsedFile) -> None:
+        if self.entries is not None:
+            self.entries.append((key, item))
+
+    def cancel(self) -> None:
+        self.entries = None
+
+    def describe(self, name: str) -> str:
+        return f"read {name}"
+
+    def finish(self) -> None:
+        with transaction.atomic():
+            self.writer.write_all(self.entries or [])
+        self.entries = None
+
+
+_DONE, _CANCEL = object(), object()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _Threaded:
+    """A writer thread with its own connection and transaction, fed through a short queue."""
+
+    def __init__(self, writer: _Writer):
+        self.writer = writer
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUED_FILES)
+        self.error: BaseException | None = None
+        self.written = 0
+        self.thread = threading.Thread(target=self._run, name="incident-writer", daemon=True)
+        self.closed = False
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if not self.closed:  # an error in the reading thread: roll the writing back
+            self.closed = True
+            self._send(_CANCEL)
+            self.thread.join()
+
+    def _run(self) -> None:
+        try:
+            with transaction.atomic():
+                self.writer.write_all(self._entries(), stream=True)
+        except _Cancelled:
+            pass
+        except BaseException as error:  # handed to the reading thread, which raises it
+            self.error = error
+        finally:
+            connection.close()
+
+    def _entries(self) -> Iterator[tuple[str, ParsedFile]]:
+        while (entry := self.queue.get()) is not _DONE:
+            if entry is _CANCEL:
+                raise _Cancelled
+            yield entry
+            self.written += 1
+
+    def _send(self, entry) -> None:
+        """Queue an entry unless the writer has stopped (then its error is raised later)."""
+        while self.thread.is_alive():
+            try:
+                self.queue.put(entry, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def put(self, key: str, item: ParsedFile) -> None:
+        if not self.closed:
+            self._send((key, item, _reserve_id(ImportBatch)))
+            self._raise_error()
+
+    def cancel(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._send(_CANCEL)
+            self.thread.join()
+
+    def describe(self, name: str) -> str:
+        return f"read {name}; {self.written} file(s) written"
+
+    def finish(self) -> None:
+        self.closed = True
+        self._send(_DONE)
+        self.thread.join()
+        self._raise_error()
+
+
+def _reserve_id(model) -> int:
+    """A primary key from the table's sequence (PostgreSQL); sequences ignore transactions,
+    so this works while another connection holds the import's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+        return cursor.fetchone()[0]
 
 
 def _inside(force: Force) -> Callable[[pd.DataFrame], np.ndarray]:
@@ -212,25 +410,29 @@ def _inside(force: Force) -> Callable[[pd.DataFrame], np.ndarray]:
     )
 
 
-def _replace(force: Force, source: str, item: ParsedFile, rows: pd.DataFrame) -> None:
-    """Delete what the new rows replace: the same months (police.uk) or references (exports)."""
+def _replace_months(force: Force, source: str, months: list[str], batches) -> None:
+    """Delete the incidents of these months that the new batches replace, and mark the old
+    batches whose months are all replaced as superseded."""
+    new = [batch.pk for batch in batches]
     existing = Incident.objects.filter(force=force, source=source)
-    if source == ImportBatch.Source.POLICE_UK:
-        months = [f"{m}-01" for m in item.months]
-        existing.filter(month__in=months).delete()
-        replaced = ImportBatch.objects.filter(force=force, source=source, status="imported")
-        for old in replaced:
-            if set(old.months) <= set(item.months):
-                old.status = ImportBatch.Status.SUPERSEDED
-                old.save(update_fields=["status"])
-    else:
-        references = rows["reference"].tolist()
-        for start in range(0, len(references), 5000):
-            existing.filter(reference__in=references[start : start + 5000]).delete()
+    existing.filter(month__in=[f"{m}-01" for m in months]).exclude(batch_id__in=new).delete()
+    replaced = ImportBatch.objects.filter(force=force, source=source, status="imported")
+    for old in replaced.exclude(pk__in=new):
+        if set(old.months) <= set(months):
+            old.status = ImportBatch.Status.SUPERSEDED
+            old.save(update_fields=["status"])
+
+
+def _delete_references(force: Force, rows: pd.DataFrame) -> None:
+    """Delete the exported incidents that rows with the same reference replace."""
+    existing = Incident.objects.filter(force=force, source=ImportBatch.Source.FORCE_EXPORT)
+    references = rows["reference"].tolist()
+    for start in range(0, len(references), 5000):
+        existing.filter(reference__in=references[start : start + 5000]).delete()
 
 
 def _batch(force, item, source, on_error, user, job, rows) -> ImportBatch:
-    return ImportBatch.objects.create(
+    return ImportBatch(
         force=force,
         source=source,
         file_name=item.name,
@@ -249,21 +451,20 @@ def _batch(force, item, source, on_error, user, job, rows) -> ImportBatch:
     )
 
 
-def _record_rejected(by_force, source, on_error, user, job) -> None:
+def _record_rejected(read: list[tuple[str, ParsedFile]], writer: _Writer) -> None:
     """Keep a record of rejected files and why, with no incidents."""
     with transaction.atomic():
-        for key, items in by_force.items():
-            force = force_get_or_create(key) if key else None
-            for item in items:
-                if not item.errors or force is None:
-                    continue
-                ImportBatch.objects.create(
-                    force=force, source=source, file_name=item.name, checksum=item.checksum,
-                    months=item.months, status=ImportBatch.Status.REJECTED, on_error=on_error,
-                    rows_read=item.rows_read, rows_rejected=item.rejected_lines,
-                    rejected_rows=[e.as_dict() for e in item.errors[:STORED_ERRORS]],
-                    job=job, created_by=user,
-                )  # fmt: skip
+        for key, item in read:
+            if not item.errors or not key:
+                continue
+            ImportBatch.objects.create(
+                force=force_get_or_create(key), source=writer.source, file_name=item.name,
+                checksum=item.checksum, months=item.months, status=ImportBatch.Status.REJECTED,
+                on_error=writer.on_error, rows_read=item.rows_read,
+                rows_rejected=item.rejected_lines,
+                rejected_rows=[e.as_dict() for e in item.errors[:STORED_ERRORS]],
+                job=writer.job, created_by=writer.user,
+            )  # fmt: skip
 
 
 def _add(summary: ImportSummary, batch: ImportBatch, force: Force) -> None:

@@ -9,15 +9,12 @@ from hotspots.models import Category, Force, ImportBatch, MonthlyStat, QualityFl
 from hotspots.selectors import monthly_stat_frame
 
 
-def monthly_stats_replace(
-    *, force: Force, source: str, rows: pd.DataFrame, months: list[str]
-) -> None:
-    """Replace the stored monthly statistics of these months with those of `rows`."""
-    MonthlyStat.objects.filter(force=force, source=source, month__in=_dates(months)).delete()
+def monthly_stats_build(*, force: Force, source: str, rows: pd.DataFrame) -> list[MonthlyStat]:
+    """The monthly statistics of `rows` (unsaved)."""
     if rows.empty:
-        return
+        return []
     stats = quality.monthly_stats(_police_uk_columns(force, rows))
-    MonthlyStat.objects.bulk_create(
+    return [
         MonthlyStat(
             force=force,
             source=source,
@@ -31,24 +28,37 @@ def monthly_stats_replace(
             no_location=row.no_location,
         )  # fmt: skip
         for row in stats.itertuples(index=False)
-    )
+    ]
+
+
+def monthly_stats_replace(
+    *, force: Force, source: str, months: list[str], stats: list[MonthlyStat]
+) -> None:
+    """Replace the stored monthly statistics of these months with `stats`."""
+    MonthlyStat.objects.filter(force=force, source=source, month__in=_dates(months)).delete()
+    MonthlyStat.objects.bulk_create(stats)
 
 
 def _police_uk_columns(force: Force, rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns monthly_stats reads; the whole record only when no line hash was kept."""
+    columns = {
+        "force": force.slug,
+        "Month": rows["month"],
+        "Longitude": rows["longitude"],
+        "Latitude": rows["latitude"],
+        "Crime type": rows["category_id"],
+    }
+    if "row_hash" in rows.columns:
+        return pd.DataFrame({**columns, "row_hash": rows["row_hash"]})
     return pd.DataFrame(
         {
-            "force": force.slug,
+            **columns,
             "Crime ID": rows["reference"],
-            "Month": rows["month"],
-            "Longitude": rows["longitude"],
-            "Latitude": rows["latitude"],
             "Location": rows["location"],
             "LSOA code": rows["lsoa_code"],
             "LSOA name": rows["lsoa_name"],
-            "Crime type": rows["category_id"].astype(str),
             "Last outcome category": rows["outcome"],
             "Context": rows["context"],
-            **({"row_hash": rows["row_hash"]} if "row_hash" in rows.columns else {}),
         }
     )
 

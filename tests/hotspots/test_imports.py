@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from core.models import Job
 from hotspots.ingest.force_export import ExportMapping
@@ -212,7 +214,8 @@ def test_killed_import_leaves_nothing_half_written(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         job = Job.objects.filter(kind="hotspots.import_police_uk").order_by("-id").first()
-        if job and job.message == "writing incidents":
+        # SQLite writes once everything is read; PostgreSQL writes while reading.
+        if job and re.search(r"^writing incidents|[1-9]\d* file\(s\) written", job.message):
             break
         time.sleep(0.02)
     else:
@@ -222,3 +225,85 @@ def test_killed_import_leaves_nothing_half_written(tmp_path):
     process.wait(timeout=30)
     assert counts() == 5
     assert ImportBatch.objects.count() == 1
+
+
+# -- outside any transaction: on PostgreSQL a writer thread streams while files are read -----
+
+outside_transaction = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def import_with_messages(**options):
+    messages = []
+    summary = incidents_import_police_uk(progress=lambda p, m: messages.append(m), **options)
+    return summary, messages
+
+
+@outside_transaction
+def test_import_outside_a_transaction_replaces_months_and_keeps_every_value(tmp_path):
+    boundary = files.write(tmp_path / "b.geojson", json.dumps(files.BOUNDARY))
+    wales = files.row("2025-03", point=files.POINT_WALES)
+    months = [
+        month_file(tmp_path, "2025-01", asb=3, extra=[files.no_location_row()]),
+        month_file(tmp_path, "2025-02", asb=4),
+        month_file(tmp_path, "2025-03", asb=5, extra=[wales]),
+    ]
+    summary, messages = import_with_messages(paths=months, boundary_path=boundary)
+    assert (summary.files, summary.rows_imported, summary.rows_outside) == (3, 20, 1)
+    if connection.vendor == "postgresql":
+        assert any("file(s) written" in m for m in messages)  # the writer thread ran
+    republished = month_file(tmp_path / "new", "2025-02", asb=1)
+    incidents_import_police_uk(paths=[republished], boundary_path=boundary)
+    assert counts() == 6 + 3 + 8
+    per_month = dict(
+        MonthlyStat.objects.filter(category__slug="anti-social-behaviour").values_list(
+            "month__month", "count"
+        )
+    )
+    assert per_month == {1: 3, 2: 1, 3: 6}
+    statuses = list(ImportBatch.objects.order_by("id").values_list("months", "status"))
+    assert statuses[1] == (["2025-02"], "superseded") and statuses[3][1] == "imported"
+    unlocated = Incident.objects.get(has_location=False)
+    assert (unlocated.x, unlocated.longitude, unlocated.in_force_area) == (None, None, False)
+    assert (unlocated.reference, unlocated.location) == ("abc123", "No Location")
+    outside = Incident.objects.get(in_force_area=False, has_location=True)
+    assert (outside.longitude, outside.latitude) == (-3.18, 51.48)
+    point = Incident.objects.filter(month="2025-03-01").first()
+    assert (point.longitude, point.latitude, point.lsoa_name) == (-1.476, 52.922, "Derby 018A")
+    assert point.occurred_at is None and 435_000 < point.x < 436_000
+
+
+@outside_transaction
+def test_rejected_import_outside_a_transaction_writes_no_incidents(tmp_path):
+    incidents_import_police_uk(paths=[month_file(tmp_path, "2025-01", asb=3)])
+    good = month_file(tmp_path / "new", "2025-01", asb=9)
+    bad = month_file(tmp_path, "2025-02", extra=[files.row("2025-02", category="Nonsense")])
+    later = month_file(tmp_path, "2025-03", extra=[files.row("2025-03", point=("1", "", "x"))])
+    with pytest.raises(ImportRejected) as caught:
+        incidents_import_police_uk(paths=[good, bad, later])
+    assert [e.field for e in caught.value.errors] == ["Crime type", "Latitude"]
+    assert counts() == 5
+    assert sorted(ImportBatch.objects.values_list("status", flat=True)) == [
+        "imported", "rejected", "rejected",
+    ]  # fmt: skip
+
+
+@outside_transaction
+def test_failure_in_the_writer_rolls_everything_back(tmp_path, monkeypatch):
+    incidents_import_police_uk(paths=[month_file(tmp_path, "2025-01", asb=3)])
+    calls = []
+    real_build = imports.monthly_stats_build
+
+    def failing_build(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_build(**kwargs)
+
+    monkeypatch.setattr(imports, "monthly_stats_build", failing_build)
+    paths = [month_file(tmp_path / "new", "2025-01", asb=9)]
+    paths += [month_file(tmp_path, f"2025-{m:02d}") for m in range(2, 7)]
+    with pytest.raises(OSError, match="disk full"):
+        incidents_import_police_uk(paths=paths)
+    assert counts() == 5
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == ["imported"]
+    assert Incident.objects.filter(month="2025-02-01").count() == 0
