@@ -40,14 +40,14 @@ def parse_police_uk(
     lon, lat, located = check_coordinates(
         errors, frame, "Longitude", "Latitude", (-180, 180, -90, 90)
     )
-    good = ~errors.bad
     rows = _normalise(frame, month, category_ids, lon, lat, located, lines, geography)
     rows["row_hash"] = line_hashes(raw_lines, lines)
-    rows = rows[good]
+    if errors.bad.any():
+        rows = rows[~errors.bad].reset_index(drop=True)
     return ParsedFile(
         name=source.name,
         checksum=source.checksum,
-        rows=rows.reset_index(drop=True),
+        rows=rows,
         errors=sorted(errors.errors, key=lambda e: (e.line or 0, e.field or "")),
         rows_read=len(frame) + len(structural),
         falls_within=_commonest(frame["Falls within"]),
