@@ -11,8 +11,6 @@ from django.db import connection
 from hotspots.models import Incident
 from hotspots.services.pgbinary import SIGNATURE, TRAILER, column_kind, encode_rows
 
-pytestmark = pytest.mark.django_db
-
 KINDS = [
     ("id", "int8"), ("small", "int4"), ("day", "date"), ("stamp", "timestamptz"),
     ("number", "float8"), ("flag", "bool"), ("same", "text"), ("label", "text"),
@@ -58,12 +56,14 @@ def copy_back(data: pd.DataFrame, kinds=KINDS) -> list[tuple]:
         return cursor.fetchall()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("binary COPY is PostgreSQL's; SQLite imports use batched inserts")
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("postgresql_only")
 def test_every_kind_reads_back_as_written():
     data = frame()
     got = copy_back(data)
@@ -81,6 +81,8 @@ def test_every_kind_reads_back_as_written():
         assert row[7] == (None if pd.isna(want["label"]) else want["label"])
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("postgresql_only")
 def test_constant_text_in_front_and_a_single_row():
     data = frame().assign(label="same everywhere").iloc[[2]]
     (row,) = copy_back(data)
