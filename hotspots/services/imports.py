@@ -335,10 +335,7 @@ class _Threaded:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        if not self.closed:  # an error in the reading thread: roll the writing back
-            self.closed = True
-            self._send(_CANCEL)
-            self.thread.join()
+        self.cancel()  # unless finished: after an error in the reading thread, roll back
 
     def _run(self) -> None:
         try:
