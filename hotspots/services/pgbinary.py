@@ -67,12 +67,44 @@ def encode_rows(frame: pd.DataFrame, kinds: Sequence[tuple[str, str]]) -> tuple[
     # Text columns in front that hold one value throughout join the fixed-width part.
     encoded = [_text_fields(frame[name].to_numpy(dtype=object)) for name in text]
     shared = 0
-    while shared < len(encoded) and len(encoded[shared][1]) == 1 and encoded[shared][0].min() == 0:
+    while shared < len(encoded) and _constant(*encoded[shared]):
         shared += 1
     tail = b"".join(fields[0] for _, fields in encoded[:shared])
     heads = _fixed_parts(fixed, values, nulls, sequence, pattern, len(order), tail)
-    texts = [fields[codes[sequence]].tolist() for codes, fields in encoded[shared:]]
+    texts = [fields[codes[sequence]].tolist() for codes, fields in _runs(encoded[shared:])]
     return order, b"".join(chain.from_iterable(zip(heads, *texts, strict=True)))
+
+
+def _constant(codes: np.ndarray, fields: np.ndarray) -> bool:
+    return len(fields) == 2 and codes.min() == 0  # one value (and NULL, unused)
+
+
+def _runs(encoded: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Neighbouring columns with few distinct values encoded as one: each distinct
+    combination's fields are joined once, and each row takes one piece instead of several."""
+    runs: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    for column in encoded:
+        if _few(column) and runs and _few(runs[-1][-1]):
+            runs[-1].append(column)
+        else:
+            runs.append([column])
+    return [run[0] if len(run) == 1 else _combined(run) for run in runs]
+
+
+def _few(column: tuple[np.ndarray, np.ndarray]) -> bool:
+    codes, fields = column
+    return len(fields) - 1 <= len(codes) // 2
+
+
+def _combined(run: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    combination = np.zeros(len(run[0][0]), dtype=np.int64)
+    for codes, fields in run:
+        codes = np.where(codes < 0, len(fields) - 1, codes)
+        combination, _ = pd.factorize(combination * len(fields) + codes)
+    first = np.empty(combination.max() + 1, dtype=np.int64)
+    first[combination[::-1]] = np.arange(len(combination))[::-1]  # first row of each
+    pieces = [fields[codes[first]] for codes, fields in run]
+    return combination, np.array(list(map(b"".join, zip(*pieces, strict=True))), dtype=object)
 
 
 def _fixed_values(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +165,10 @@ def _text_fields(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the values, and length-prefixed UTF-8 of each distinct value (encoded once)
     followed by NULL, which code -1 (missing) picks."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    data = [str(value).encode("utf-8") for value in uniques]
+    try:
+        data = [value.encode("utf-8") for value in uniques]
+    except AttributeError:  # not all text
+        data = [str(value).encode("utf-8") for value in uniques]
     lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data))
     prefixes = lengths.astype(">i4").view("V4").tolist()
     fields = [prefix + value for prefix, value in zip(prefixes, data, strict=True)]

@@ -102,3 +102,17 @@ def test_model_columns_map_to_kinds():
         "force_id": "int8", "month": "date", "occurred_at": "timestamptz", "x": "float8",
         "has_location": "bool", "context": "text",
     }  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("postgresql_only")
+def test_neighbouring_repetitive_text_columns_read_back():
+    data = frame().assign(
+        same=["p", "q", "p", "p", "q"], label=["x", None, "x", "y", "x"]
+    )  # two columns of few values: written as one piece per row
+    got = copy_back(data)
+    expected = data.sort_values("id")
+    assert [(r[6], r[7]) for r in got] == [
+        (same, None if pd.isna(label) else label)
+        for same, label in zip(expected["same"], expected["label"], strict=True)
+    ]
