@@ -21,7 +21,6 @@ PG_EPOCH = np.datetime64("2000-01-01", "D")
 # Binary layout of each supported kind: numpy type of the value (None for variable length).
 FIXED = {"int8": ">i8", "int4": ">i4", "date": ">i4", "timestamptz": ">i8", "float8": ">f8",
          "bool": "u1"}  # fmt: skip
-KINDS = (*FIXED, "text")
 
 # Django internal field types to binary COPY kinds.
 DJANGO_KINDS = {
