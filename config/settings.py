@@ -14,6 +14,7 @@ from config.env import (
     env_bool,
     env_crs,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -122,6 +123,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Geography: projected coordinates in metres, computed once at import.
 PROJECTED_CRS = env_crs("PROJECTED_CRS", "EPSG:27700")
 GRID_CELL_M = env_int("GRID_CELL_M", 150, minimum=10)
+# The largest patrol-scale hotspot, km²: one officer on foot in one 15-minute visit. UK trials
+# patrolled 150 m x 150 m cells or a 150 m radius (0.0225-0.07 km²); larger significant areas
+# are split around their peaks (hotspots/analysis/clusters.py).
+HOTSPOT_MAX_AREA_KM2 = env_float("HOTSPOT_MAX_AREA_KM2", 0.1, minimum=0.001)
 # Leaflet base-map tiles; empty means no base map (works on a closed network).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "") or ""

@@ -120,6 +120,12 @@ class AnalysisForm(forms.Form):
         label="Minimum incidents", help_text="Smaller hotspots are dropped."
     )
     max_hotspots = forms.IntegerField(label="Most hotspots")
+    max_area_km2 = forms.FloatField(
+        required=False,
+        label="Largest hotspot (km²)",
+        help_text="A place one officer covers on foot in one visit; larger areas are split "
+        "around their peaks. 0.1 km² holds four 150 m cells.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,6 +138,7 @@ class AnalysisForm(forms.Form):
         self.initial = {
             **serializer_defaults(self.serializer_class),
             "cell_m": settings.GRID_CELL_M,
+            "max_area_km2": settings.HOTSPOT_MAX_AREA_KM2,
             **self.period_defaults(selectors.latest_month()),
             **self.initial,
         }
@@ -196,7 +203,8 @@ class RunForm(AnalysisForm):
         ("Analysis", "", ("name", "force", "source", "method")),
         ("Period and incidents", "", ("period_start", "period_end", "selection", "categories",
                                       "harm_weighted")),
-        ("Grid and results", "", ("cell_m", "min_incidents", "max_hotspots", "clip_to_boundary")),
+        ("Grid and results", "", ("cell_m", "max_area_km2", "min_incidents", "max_hotspots",
+                                   "clip_to_boundary")),
         *method_groups(per_method=True),
     )  # fmt: skip
 
@@ -221,7 +229,7 @@ class ComparisonForm(AnalysisForm):
     layout = (
         ("Data", "", ("force", "source", "selection", "categories", "harm_weighted")),
         ("Periods", "", ("selection_start", "selection_end", "test_start", "test_end")),
-        ("Grid and results", "", ("cell_m", "min_incidents", "max_hotspots")),
+        ("Grid and results", "", ("cell_m", "max_area_km2", "min_incidents", "max_hotspots")),
         *method_groups(per_method=False),
     )
 

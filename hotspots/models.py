@@ -282,10 +282,38 @@ class HotspotRun(models.Model):
         )
 
 
+class HotspotArea(models.Model):
+    """A contiguous significant area (e.g. a town centre) that a run's patrol-scale hotspots
+    were carved from, kept as context on maps and in exports. GeoJSON in WGS84 lon/lat."""
+
+    run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="areas")
+    number = models.PositiveIntegerField(help_text="1 = the area of the top-ranked hotspot.")
+    label = models.CharField(max_length=255)
+    cells = models.JSONField(help_text="Flat indices of the run's grid cells.")
+    geometry = models.JSONField()
+    area_m2 = models.FloatField()
+    incident_count = models.PositiveIntegerField()
+    harm = models.FloatField()
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="hotspot_area_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Area {self.number}: {self.label}"
+
+
 class Hotspot(models.Model):
-    """A ranked hotspot of a run. Geometry is GeoJSON in WGS84 lon/lat; areas in m²."""
+    """A ranked, patrol-scale hotspot of a run. Geometry is GeoJSON in WGS84 lon/lat; areas
+    in m²."""
 
     run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots")
+    area = models.ForeignKey(
+        HotspotArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="hotspots",
+        help_text="The hotspot area it was carved from.",
+    )  # fmt: skip
     rank = models.PositiveIntegerField()
     label = models.CharField(max_length=255)
     cells = models.JSONField(help_text="Flat indices of the run's grid cells.")

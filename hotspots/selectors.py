@@ -77,6 +77,7 @@ class IncidentArrays:
     month: np.ndarray
     occurred_at: np.ndarray
     location: np.ndarray
+    lsoa_name: np.ndarray
 
     def __len__(self) -> int:
         return len(self.x)
@@ -94,9 +95,9 @@ def incident_arrays(
         Incident.objects.mappable()
         .filter(force=force, source=source, category_id__in=category_ids)
         .in_months(first, last)
-        .values_list("x", "y", "category_id", "month", "occurred_at", "location")
+        .values_list("x", "y", "category_id", "month", "occurred_at", "location", "lsoa_name")
     )
-    columns = list(zip(*rows, strict=True)) or [()] * 6
+    columns = list(zip(*rows, strict=True)) or [()] * 7
     return IncidentArrays(
         x=np.asarray(columns[0], dtype=float),
         y=np.asarray(columns[1], dtype=float),
@@ -104,12 +105,32 @@ def incident_arrays(
         month=np.array([f"{m:%Y-%m}" for m in columns[3]], dtype=object),
         occurred_at=_utc_datetimes(columns[4]),
         location=np.asarray(columns[5], dtype=object),
+        lsoa_name=np.asarray(columns[6], dtype=object),
     )
 
 
 def _utc_datetimes(values) -> np.ndarray:
     series = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
     return series.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+def localities_near(*, force: Force, bounds: tuple[float, float, float, float]) -> tuple:
+    """x, y (metres) and LSOA names of the force's police.uk incidents inside ``bounds``
+    (xmin, ymin, xmax, ymax): localities for runs on data that has none (force exports)."""
+    xmin, ymin, xmax, ymax = bounds
+    rows = (
+        Incident.objects.mappable()
+        .filter(force=force, source=ImportBatch.Source.POLICE_UK)
+        .exclude(lsoa_name="")
+        .filter(x__gte=xmin, x__lte=xmax, y__gte=ymin, y__lte=ymax)
+        .values_list("x", "y", "lsoa_name")
+    )
+    columns = list(zip(*rows, strict=True)) or [()] * 3
+    return (
+        np.asarray(columns[0], dtype=float),
+        np.asarray(columns[1], dtype=float),
+        np.asarray(columns[2], dtype=object),
+    )
 
 
 def category_ids_for(selection: str, chosen: list[int] | None = None) -> list[int]:

@@ -115,6 +115,10 @@ class MethodOptionsSerializer(serializers.Serializer):
     eps_m = serializers.FloatField(min_value=5, max_value=2000, default=150)
     min_samples = serializers.IntegerField(min_value=2, max_value=100_000, default=40)
     min_cluster_size = serializers.IntegerField(min_value=2, max_value=100_000, default=60)
+    max_area_km2 = serializers.FloatField(
+        min_value=0.001, max_value=100, required=False,
+        help_text="Largest patrol-scale hotspot, km² (default: the HOTSPOT_MAX_AREA_KM2 setting).",
+    )  # fmt: skip
 
 
 class SelectionSerializer(MethodOptionsSerializer):

@@ -3,7 +3,19 @@
 Coordinates and distances are metres (EPSG:27700 British National Grid by default).
 """
 
-from .clusters import Hotspot, density_hotspots, hotspots_from_cells, label_contiguous, top_cells
+from .clusters import (
+    DEFAULT_MAX_AREA_M2,
+    Hotspot,
+    HotspotArea,
+    Selection,
+    density_hotspots,
+    hotspots_from_cells,
+    label_contiguous,
+    max_cells_for,
+    patrol_hotspots,
+    split_area,
+    top_cells,
+)
 from .describe import (
     HotspotRecord,
     PatrolWindow,
@@ -31,6 +43,12 @@ from .points import (
 
 __all__ = [
     "BNG",
+    "DEFAULT_MAX_AREA_M2",
+    "HotspotArea",
+    "Selection",
+    "max_cells_for",
+    "patrol_hotspots",
+    "split_area",
     "CollapsedPoints",
     "GiStarHotspots",
     "GiStarResult",

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .clusters import Hotspot, density_hotspots, hotspots_from_cells
+from .clusters import (
+    DEFAULT_MAX_AREA_M2,
+    Hotspot,
+    HotspotArea,
+    Selection,
+    max_cells_for,
+    patrol_hotspots,
+    top_cells,
+)
 from .gistar import Neighbourhood, gistar
 from .grid import Grid, bin_cells
 from .kde import kde_from_grid
@@ -42,17 +50,20 @@ class MethodOptions:
     min_cluster_size: int = 60
     min_incidents: float = 10
     max_hotspots: int | None = 20
+    max_area_m2: float | None = DEFAULT_MAX_AREA_M2
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class MethodResult:
-    """Ranked hotspots and the per-cell score behind them (z, density or cluster count)."""
+    """Ranked patrol-scale hotspots, the hotspot areas they were carved from, and the per-cell
+    score behind them (z, density or cluster count)."""
 
     method: str
     hotspots: tuple[Hotspot, ...]
     score: NDArray[np.float64]
     counts: NDArray[np.float64]
+    areas: tuple[HotspotArea, ...] = ()
 
     @property
     def hot_mask(self) -> NDArray[np.bool_]:
@@ -97,20 +108,15 @@ def _gistar(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodR
         permutations=options.permutations, seed=options.seed,
         inference="permutation" if options.permutations else "analytic",
     )  # fmt: skip
-    ranked = hotspots_from_cells(
-        result.significant_hot, counts, harm=values, score=result.z,
-        min_incidents=options.min_incidents, max_hotspots=options.max_hotspots,
-    )  # fmt: skip
-    return MethodResult("gistar", ranked, result.z, counts)
+    chosen = _select(result.significant_hot, counts, values, result.z, grid, options)
+    return MethodResult("gistar", chosen.hotspots, result.z, counts, chosen.areas)
 
 
 def _kde(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodResult:
     density = kde_from_grid(values, grid.cell_m, options.bandwidth_m)
-    ranked = density_hotspots(
-        density, counts, options.kde_share, harm=values, mask=mask,
-        min_incidents=options.min_incidents, max_hotspots=options.max_hotspots,
-    )  # fmt: skip
-    return MethodResult("kde", ranked, density, counts)
+    selected = top_cells(density, options.kde_share, mask)
+    chosen = _select(selected, counts, values, density, grid, options)
+    return MethodResult("kde", chosen.hotspots, density, counts, chosen.areas)
 
 
 def _clusters(method, grid: Grid, x, y, counts, values, options: MethodOptions) -> MethodResult:
@@ -125,11 +131,18 @@ def _clusters(method, grid: Grid, x, y, counts, values, options: MethodOptions) 
     selected = np.zeros(counts.size, dtype=bool)
     for cluster in groups:
         selected[cluster] = True
-    ranked = hotspots_from_cells(
-        selected.reshape(counts.shape), counts, harm=values, score=score.reshape(counts.shape),
-        min_incidents=options.min_incidents, max_hotspots=options.max_hotspots,
+    score = score.reshape(counts.shape)
+    chosen = _select(selected.reshape(counts.shape), counts, values, score, grid, options)
+    return MethodResult(method, chosen.hotspots, score, counts, chosen.areas)
+
+
+def _select(selected, counts, values, score, grid: Grid, options: MethodOptions) -> Selection:
+    """Patrol-scale hotspots out of any method's selected cells: one rule for every method."""
+    return patrol_hotspots(
+        selected, counts, harm=values, score=score, min_incidents=options.min_incidents,
+        max_hotspots=options.max_hotspots,
+        max_cells=max_cells_for(options.max_area_m2, grid.cell_m),
     )  # fmt: skip
-    return MethodResult(method, ranked, score.reshape(counts.shape), counts)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from .clusters import hotspots_from_cells
+from .clusters import DEFAULT_MAX_AREA_M2, HotspotArea, max_cells_for, patrol_hotspots
 from .describe import HotspotRecord, describe_hotspots, records_to_frame
 from .gistar import GiStarResult, Neighbourhood, gistar
 from .grid import Grid, bin_cells, mask_from_polygon
@@ -31,6 +31,7 @@ class GiStarHotspots:
     values: NDArray[np.float64]
     gistar: GiStarResult
     hotspots: tuple[HotspotRecord, ...]
+    areas: tuple[HotspotArea, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per ranked hotspot (geometry in ``grid.crs`` metres)."""
@@ -53,13 +54,15 @@ def find_gistar_hotspots(
     timestamps: ArrayLike | None = None,
     permutations: int = 0,
     seed: int | None = None,
+    max_area_m2: float | None = DEFAULT_MAX_AREA_M2,
 ) -> GiStarHotspots:
     """Bin incidents, run Gi* with FDR, merge significant hot cells, rank and describe.
 
     ``x, y`` in metres; ``weights`` are per-incident harm (None = count incidents).
     The grid is ``grid``, else one of ``cell_m`` metres covering ``polygon`` (the study
     area, which also becomes the mask) or the points. ``mask`` must match the grid.
-    Hotspots need ``min_incidents`` incidents and are ranked by harm, then peak z.
+    Significant areas larger than ``max_area_m2`` are split into patrol-scale hotspots (None:
+    never split). Hotspots need ``min_incidents`` incidents and are ranked by harm, then peak z.
     With ``permutations > 0`` significance uses the permutation pseudo p-values instead of
     the analytic ones. ``timestamps`` (local time) add profiles and patrol windows.
     """
@@ -83,13 +86,14 @@ def find_gistar_hotspots(
         seed=seed,
         inference="permutation" if permutations > 0 else "analytic",
     )
-    ranked = hotspots_from_cells(
+    chosen = patrol_hotspots(
         result.significant_hot,
         counts,
         harm=values,
         score=result.z,
         min_incidents=min_incidents,
         max_hotspots=max_hotspots,
+        max_cells=max_cells_for(max_area_m2, grid.cell_m),
     )
-    records = describe_hotspots(grid, ranked, point_cells=cells, timestamps=timestamps)
-    return GiStarHotspots(grid, counts, values, result, records)
+    records = describe_hotspots(grid, chosen.hotspots, point_cells=cells, timestamps=timestamps)
+    return GiStarHotspots(grid, counts, values, result, records, chosen.areas)

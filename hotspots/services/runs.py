@@ -13,9 +13,10 @@ from django.db import transaction
 
 from core.jobs import JobError, job_start
 from hotspots import selectors
-from hotspots.analysis import Neighbourhood, describe_hotspots
+from hotspots.analysis import Neighbourhood, cells_to_polygon, describe_hotspots
+from hotspots.analysis.labels import Place, place_label, unique_labels
 from hotspots.analysis.methods import MethodOptions, compare_methods, find_hotspots
-from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch
+from hotspots.models import Category, Force, Hotspot, HotspotArea, HotspotRun, ImportBatch
 from hotspots.services.geometry import force_study_area, point_to_lonlat, to_lonlat
 
 Progress = Callable[[float, str], None]
@@ -24,8 +25,10 @@ OPTION_NAMES = set(MethodOptions.__dataclass_fields__) - {"neighbourhood"}
 
 def method_options(run_options: dict, *, min_incidents: int, max_hotspots: int) -> MethodOptions:
     """MethodOptions from a run's stored options; the neighbourhood is
-    {"kind": "queen", "order": k} or {"kind": "distance", "band_m": metres}."""
+    {"kind": "queen", "order": k} or {"kind": "distance", "band_m": metres}. The largest
+    hotspot is ``max_area_km2`` (default settings.HOTSPOT_MAX_AREA_KM2)."""
     values = {k: v for k, v in run_options.items() if k in OPTION_NAMES}
+    values["max_area_m2"] = max_area_km2(run_options) * 1e6
     hood = run_options.get("neighbourhood") or {"kind": "queen", "order": 1}
     if hood.get("kind") == "distance":
         neighbourhood = Neighbourhood.distance(float(hood["band_m"]))
@@ -35,6 +38,12 @@ def method_options(run_options: dict, *, min_incidents: int, max_hotspots: int) 
         neighbourhood=neighbourhood, min_incidents=min_incidents, max_hotspots=max_hotspots,
         **values,
     )  # fmt: skip
+
+
+def max_area_km2(run_options: dict) -> float:
+    """The run's largest patrol-scale hotspot in km² (runs made before the option existed
+    read the setting)."""
+    return float(run_options.get("max_area_km2") or settings.HOTSPOT_MAX_AREA_KM2)
 
 
 def hotspot_run_start(
@@ -85,16 +94,26 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
     )
     study_cells = int(mask.sum()) if mask is not None else grid.n_cells
     in_study = cells >= 0 if mask is None else (cells >= 0) & mask.ravel()[np.maximum(cells, 0)]
-    context = _Context(run, data, cells, in_study, study_cells * grid.cell_area_m2)
+    context = _Context(run, data, cells, in_study, study_cells * grid.cell_area_m2, grid)
     context.has_times = times is not None
-    hotspots = [_hotspot(run, record, context) for record in records]
+    places = [_place(r.cells, r.centroid_x, r.centroid_y, context) for r in records]
+    labels = unique_labels(places)
+    hotspots = [
+        _hotspot(run, record, context, label) for record, label in zip(records, labels, strict=True)
+    ]
+    areas = [_area(run, grid, area, context) for area in result.areas]
     with transaction.atomic():
         run.hotspots.all().delete()
+        run.areas.all().delete()
+        HotspotArea.objects.bulk_create(areas)
+        by_number = {area.number: area for area in areas}
+        for hotspot, found in zip(hotspots, result.hotspots, strict=True):
+            hotspot.area = by_number.get(found.area)
         Hotspot.objects.bulk_create(hotspots)
         timings["describe_s"] = time.perf_counter() - clock
         run.grid = {**asdict(grid), "study_cells": study_cells}
         run.timings = {k: round(v, 3) for k, v in timings.items()}
-        run.summary = _summary(hotspots, context)
+        run.summary = _summary(hotspots, areas, context)
         run.save(update_fields=["grid", "timings", "summary"])
     return run.summary
 
@@ -145,8 +164,8 @@ def _local(times: np.ndarray | None) -> pd.DatetimeIndex | None:
 class _Context:
     """What every hotspot of a run is described against."""
 
-    def __init__(self, run, data, cells, in_study, study_area_m2):
-        self.run, self.data, self.cells = run, data, cells
+    def __init__(self, run, data, cells, in_study, study_area_m2, grid):
+        self.run, self.data, self.cells, self.grid = run, data, cells, grid
         self.in_study = in_study
         self.has_times = False
         self.total = int(in_study.sum())
@@ -154,9 +173,30 @@ class _Context:
         self.names = dict(Category.objects.values_list("id", "slug"))
         first, last = run.period_start, run.period_end
         self.months = [f"{p:%Y-%m}" for p in pd.period_range(first, last, freq="M")]
+        self._near: tuple | None = None
+
+    def borrowed_localities(self, cells: np.ndarray) -> np.ndarray:
+        """LSOA names of the force's police.uk incidents in ``cells`` (read once per run)."""
+        if self._near is None:
+            x, y = self.data.x, self.data.y
+            bounds = (x.min(), y.min(), x.max(), y.max()) if len(x) else (0, 0, 0, 0)
+            nx_, ny_, names = selectors.localities_near(force=self.run.force, bounds=bounds)
+            self._near = (self.grid.cell_of(nx_, ny_), names)
+        near_cells, names = self._near
+        return names[np.isin(near_cells, cells)]
 
 
-def _hotspot(run: HotspotRun, record, context: _Context) -> Hotspot:
+def _place(cells: np.ndarray, x: float, y: float, context: _Context) -> Place:
+    """The streets and localities of the incidents in ``cells``; where they carry no LSOA
+    name (force exports), the localities of the force's police.uk incidents there."""
+    inside = np.isin(context.cells, cells)
+    lsoa = context.data.lsoa_name[inside]
+    if not any(lsoa):
+        lsoa = context.borrowed_localities(cells)
+    return Place.from_rows(context.data.location[inside], lsoa, x, y)
+
+
+def _hotspot(run: HotspotRun, record, context: _Context, label: str) -> Hotspot:
     inside = np.isin(context.cells, record.cells) & context.in_study
     share_incidents = int(inside.sum()) / max(context.total, 1)
     share_area = record.area_m2 / context.study_area_m2
@@ -164,7 +204,7 @@ def _hotspot(run: HotspotRun, record, context: _Context) -> Hotspot:
     months = Counter(context.data.month[inside].tolist())
     categories = Counter(context.data.category_id[inside].tolist())
     return Hotspot(
-        run=run, rank=record.rank, label=_label(context.data.location[inside], record.rank),
+        run=run, rank=record.rank, label=label[:255],
         cells=record.cells.tolist(), geometry=to_lonlat(record.geometry).__geo_interface__,
         centroid_lon=lon, centroid_lat=lat, centroid_x=record.centroid_x,
         centroid_y=record.centroid_y, area_m2=record.area_m2, incident_count=int(inside.sum()),
@@ -178,21 +218,29 @@ def _hotspot(run: HotspotRun, record, context: _Context) -> Hotspot:
     )  # fmt: skip
 
 
-def _label(locations: np.ndarray, rank: int) -> str:
-    """The commonest location names, e.g. 'Market Place / Iron Gate'."""
-    names = Counter(
-        str(name).removeprefix("On or near ").strip() for name in locations if name
-    ).most_common(3)
-    useful = [name for name, _ in names if name and name.lower() not in ("no location", "")]
-    return " / ".join(useful[:2]) or f"Hotspot {rank}"
+def _area(run: HotspotRun, grid, area, context: _Context) -> HotspotArea:
+    geometry = cells_to_polygon(grid, area.cells)
+    centre = geometry.centroid
+    place = _place(area.cells, centre.x, centre.y, context)
+    inside = np.isin(context.cells, area.cells) & context.in_study
+    return HotspotArea(
+        run=run, number=area.number, label=place_label(place, 2, f"Area {area.number}")[:255],
+        cells=area.cells.tolist(), geometry=to_lonlat(geometry).__geo_interface__,
+        area_m2=area.n_cells * grid.cell_area_m2, incident_count=int(inside.sum()),
+        harm=area.harm,
+    )  # fmt: skip
 
 
-def _summary(hotspots: list[Hotspot], context: _Context) -> dict:
+def _summary(hotspots: list[Hotspot], areas: list[HotspotArea], context: _Context) -> dict:
     captured = sum(h.incident_count for h in hotspots)
     area = sum(h.area_m2 for h in hotspots)
     share_incidents = captured / max(context.total, 1)
     share_area = area / context.study_area_m2
     return {
+        "max_area_km2": max_area_km2(context.run.options),
+        "largest_hotspot_km2": max((h.area_m2 for h in hotspots), default=0.0) / 1e6,
+        "hotspot_areas": len(areas),
+        "largest_area_km2": max((a.area_m2 for a in areas), default=0.0) / 1e6,
         "incidents": context.total,
         "hotspots": len(hotspots),
         "incidents_in_hotspots": captured,
@@ -241,7 +289,7 @@ def _finite(row: dict) -> dict:
 
 
 OPTION_FIELDS = ("alpha", "permutations", "bandwidth_m", "kde_share", "eps_m", "min_samples",
-                 "min_cluster_size")  # fmt: skip
+                 "min_cluster_size", "max_area_km2")  # fmt: skip
 
 
 def _options(data: dict) -> dict:

@@ -45,6 +45,11 @@ class Command(BaseCommand):
         add("--min-cluster-size", type=int, default=60, help="HDBSCAN minimum cluster size.")
         add("--min-incidents", type=int, default=10)
         add("--max-hotspots", type=int, default=20)
+        add(
+            "--max-area", dest="max_area_km2", type=float,
+            help="Largest hotspot in km² (default HOTSPOT_MAX_AREA_KM2, 0.1): larger significant "
+            "areas are split around their peaks.",
+        )  # fmt: skip
         add("--no-clip", action="store_true", help="Do not clip the grid to the force boundary.")
         add("--name", default="")
         add("--export", type=Path, help="Write the hotspots to .geojson, .csv or .gpkg.")
@@ -91,6 +96,12 @@ class Command(BaseCommand):
             f"incidents on {s['share_of_area']:.2%} of the area (PAI {s['pai']:.1f}); "
             f"timings {run.timings}"
         ))  # fmt: skip
+        if s.get("hotspot_areas"):
+            self.stdout.write(
+                f"Each hotspot is at most {s['max_area_km2']:g} km² (largest "
+                f"{s['largest_hotspot_km2']:.3f} km²), carved from {s['hotspot_areas']} hotspot "
+                f"area(s) (largest {s['largest_area_km2']:.2f} km²)."
+            )
         for h in run.hotspots.order_by("rank"):
             window = f"  {h.patrol_window}" if h.patrol_window else ""
             self.stdout.write(
