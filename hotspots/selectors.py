@@ -152,7 +152,11 @@ def hotspot_run_list():
 
 
 def hotspot_list(*, run: HotspotRun):
-    return run.hotspots.order_by("rank")
+    return run.hotspots.select_related("area").order_by("rank")
+
+
+def hotspot_area_list(*, run: HotspotRun):
+    return run.areas.order_by("number")
 
 
 def latest_month() -> dt.date | None:

@@ -1,7 +1,15 @@
 from rest_framework import serializers
 
 from core.serializers import JobSerializer
-from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, QualityFlag
+from hotspots.models import (
+    Category,
+    Force,
+    Hotspot,
+    HotspotArea,
+    HotspotRun,
+    ImportBatch,
+    QualityFlag,
+)
 
 
 class ForceSerializer(serializers.ModelSerializer):
@@ -152,13 +160,25 @@ class RunRequestSerializer(SelectionSerializer):
 
 
 class HotspotSerializer(serializers.ModelSerializer):
+    area = serializers.IntegerField(source="area.number", default=None, read_only=True)
+    area_label = serializers.CharField(source="area.label", default=None, read_only=True)
+
     class Meta:
         model = Hotspot
         fields = [
             "id", "rank", "label", "centroid_lon", "centroid_lat", "area_m2", "incident_count",
             "harm", "counts_by_category", "share_of_incidents", "share_of_area", "pai",
-            "peak_score", "monthly_trend", "hour_weekday", "patrol_window", "geometry",
+            "peak_score", "monthly_trend", "hour_weekday", "patrol_window", "geometry", "area",
+            "area_label",
         ]  # fmt: skip
+
+
+class HotspotAreaSerializer(serializers.ModelSerializer):
+    """A contiguous significant area that hotspots were carved from: context, not a target."""
+
+    class Meta:
+        model = HotspotArea
+        fields = ["number", "label", "area_m2", "incident_count", "harm", "geometry"]
 
 
 class HotspotRunSerializer(serializers.ModelSerializer):

@@ -22,9 +22,9 @@ from core.views import role_required
 from hotspots import selectors
 from hotspots.forms_runs import METHOD_SETTINGS, ComparisonForm, RunForm
 from hotspots.models import Category, HotspotRun
-from hotspots.serializers import HotspotSerializer
+from hotspots.serializers import HotspotAreaSerializer, HotspotSerializer
 from hotspots.services.exports import ATTRIBUTION
-from hotspots.services.runs import comparison_params, hotspot_run_request
+from hotspots.services.runs import comparison_params, hotspot_run_request, max_area_km2
 
 COMPARE_KIND = "hotspots.compare"
 METHOD_NAMES = dict(HotspotRun.Method.choices)
@@ -142,7 +142,7 @@ def run_detail(request, pk: int):
         "can_poll": _can_poll(run.job, request.user),
         "finished": run.job is None or run.job.status == Job.Status.SUCCEEDED,
         "hotspots": [_hotspot_row(h) for h in hotspots],
-        "map_data": _map_data(run, hotspots),
+        "map_data": _map_data(run, hotspots, list(selectors.hotspot_area_list(run=run))),
         "parameters": _parameters(run),
         "summary": _summary(run),
         "timings": _timings(run),
@@ -152,9 +152,12 @@ def run_detail(request, pk: int):
 
 
 def _hotspot_row(hotspot) -> SimpleNamespace:
+    area = hotspot.area
     return SimpleNamespace(
         rank=hotspot.rank,
         label=hotspot.label,
+        area=f"Area {area.number}: {area.label}" if area else "",
+        size=f"{hotspot.area_m2 / 1e6:.3f} km²",
         incidents=_count(hotspot.incident_count),
         harm=_ratio(hotspot.harm, 0),
         share_of_incidents=_percent(hotspot.share_of_incidents),
@@ -165,11 +168,12 @@ def _hotspot_row(hotspot) -> SimpleNamespace:
     )
 
 
-def _map_data(run: HotspotRun, hotspots: list) -> dict:
+def _map_data(run: HotspotRun, hotspots: list, areas: list) -> dict:
     """Everything the map script draws, embedded in the page so it needs no second request."""
     return {
         "boundary": run.force.boundary,
         "hotspots": HotspotSerializer(hotspots, many=True).data,
+        "areas": HotspotAreaSerializer(areas, many=True).data,
         "categories": dict(Category.objects.values_list("slug", "name")),
         "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         "has_times": bool((run.summary or {}).get("has_times")),
@@ -185,6 +189,7 @@ def _parameters(run: HotspotRun) -> list[tuple[str, str]]:
         ("Incidents", _selection_text(run)),
         ("Weighted by harm", "yes" if run.harm_weighted else "no"),
         ("Cell size", f"{run.cell_m} m"),
+        ("Largest hotspot", f"{max_area_km2(run.options or {}):g} km²"),
         *_method_settings(run),
         ("Minimum incidents", str(run.min_incidents)),
         ("Most hotspots", str(run.max_hotspots)),
@@ -224,6 +229,7 @@ def _summary(run: HotspotRun) -> list[tuple[str, str]]:
     return [
         ("Incidents analysed", _count(summary.get("incidents"))),
         ("Hotspots", _count(summary.get("hotspots"))),
+        *_area_rows(summary),
         ("Incidents in hotspots", _count(summary.get("incidents_in_hotspots"))),
         ("Share of incidents", _percent(summary.get("share_of_incidents"))),
         ("Share of area", _percent(summary.get("share_of_area"))),
@@ -231,6 +237,16 @@ def _summary(run: HotspotRun) -> list[tuple[str, str]]:
         ("Study area", f"{_ratio(summary.get('study_area_km2'), 1)} km²"),
         ("Times of day in the data", "yes" if summary.get("has_times") else "no, months only"),
     ]
+
+
+def _area_rows(summary: dict) -> list[tuple[str, str]]:
+    if "hotspot_areas" not in summary:  # runs made before hotspots were patrol-scale
+        return []
+    return [
+        ("Largest hotspot", f"{summary['largest_hotspot_km2']:.3f} km²"),
+        ("Hotspot areas (context)", f"{summary['hotspot_areas']}, the largest "
+                                    f"{summary['largest_area_km2']:.2f} km²"),
+    ]  # fmt: skip
 
 
 def _timings(run: HotspotRun) -> list[tuple[str, str]]:

@@ -103,3 +103,41 @@ def test_twelve_month_asb_hotspots_on_derbyshire(shared_data):
     assert summary["hotspots"] >= 5
     assert summary["pai"] > 5
     assert 0 < summary["share_of_area"] < 0.05
+
+
+@pytest.mark.parametrize("slug", ["derbyshire", "nottinghamshire"])
+def test_default_runs_of_every_method_give_patrol_scale_hotspots(shared_data, slug):
+    """A manager's default run (ASB, the latest 12 months) of each method on real data: no
+    hotspot above 0.1 km², labels unique and named by town, and the share of ASB they hold."""
+    from hotspots.serializers import RunRequestSerializer
+    from hotspots.services.runs import hotspot_run_request
+
+    incidents_import_police_uk(
+        paths=sorted((shared_data / slug).glob("2025-*.csv.gz")),
+        boundary_path=shared_data / f"{slug}-boundaries" / f"{slug}.geojson.gz",
+    )
+    for method in ("gistar", "kde", "dbscan", "hdbscan"):
+        payload = {"force": slug, "method": method, "period_start": "2025-01",
+                   "period_end": "2025-12"}  # fmt: skip
+        request = RunRequestSerializer(data=payload)
+        assert request.is_valid(), request.errors
+        run = hotspot_run_request(data=request.validated_data, user=None, sync=True)
+        run.refresh_from_db()
+        assert run.job.status == "succeeded", run.job.error
+        hotspots = list(run.hotspots.select_related("area"))
+        summary = run.summary
+        print(
+            f"{slug} {method}: {len(hotspots)} hotspots (largest "
+            f"{summary['largest_hotspot_km2']:.3f} km², from {summary['hotspot_areas']} areas, "
+            f"largest {summary['largest_area_km2']:.2f} km²) hold "
+            f"{summary['share_of_incidents']:.1%} of {summary['incidents']:,} ASB incidents on "
+            f"{summary['share_of_area']:.3%} of the area; #1 {hotspots[0].label}"
+        )
+        assert len(hotspots) == 20
+        assert max(h.area_m2 for h in hotspots) <= 100_000
+        assert all(h.area is not None for h in hotspots)
+        assert len({h.label for h in hotspots}) == 20
+        # Named by street and town: "Wilmot Street, Derby".
+        assert sum(", " in h.label for h in hotspots) >= 18
+        assert 0.05 < summary["share_of_incidents"] < 0.5
+        assert summary["pai"] > 50

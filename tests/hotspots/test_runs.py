@@ -120,6 +120,28 @@ def test_dbscan_run_equals_scikit_learn_on_the_same_incidents(force):
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    ("method", "least_recall"), [("gistar", 0.9), ("kde", 0.9), ("dbscan", 0.7), ("hdbscan", 0.7)]
+)
+def test_every_method_finds_the_planted_hotspots_at_patrol_scale(
+    force, planted, method, least_recall
+):
+    _, truth = planted
+    planted_hotspots = truth["hotspots"]
+    result = run(force, method=method, selection="all", max_hotspots=len(planted_hotspots))
+    found = list(result.hotspots.select_related("area"))
+    hit = [p for p in planted_hotspots if any(matches(h, p, 150) for h in found)]
+    true_found = [h for h in found if any(matches(h, p, 150) for p in planted_hotspots)]
+    recall, precision = len(hit) / len(planted_hotspots), len(true_found) / len(found)
+    print(f"{method}: planted {len(planted_hotspots)}, top {len(found)}: ", end="")
+    print(f"recall {recall:.2f}, precision {precision:.2f}")
+    assert recall >= least_recall and precision >= least_recall
+    assert max(h.area_m2 for h in found) <= 100_000
+    assert all(h.area is not None and h.area.area_m2 >= h.area_m2 for h in found)
+    assert len({h.label for h in found}) == len(found), "labels repeat within the run"
+    assert result.summary["largest_hotspot_km2"] <= 0.1
+
+
 @pytest.mark.parametrize("method", ["kde", "hdbscan"])
 def test_other_methods_rank_hotspots(force, method):
     result = run(force, method=method, selection="all", max_hotspots=5)
@@ -181,6 +203,14 @@ def test_api_run_and_exports(
     assert frame.crs.to_epsg() == 4326
     assert list(frame["rank"]) == [h["rank"] for h in detail["hotspots"]]
     assert frame.geometry.is_valid.all()
+    # Every hotspot names the hotspot area it was carved from, exported as its own layer.
+    areas = pyogrio.read_dataframe(path, layer="hotspot_areas")
+    assert set(frame["area_number"]) == set(areas["number"])
+    assert [f["id"] for f in collection["areas"]["features"]] == list(areas["number"])
+    by_number = dict(zip(areas["number"], areas.geometry, strict=True))
+    for _, row in frame.iterrows():
+        assert by_number[row["area_number"]].buffer(1e-9).contains(row.geometry)
+    assert "area_number,area_label" in csv_text.splitlines()[0]
 
 
 def test_api_rejects_bad_requests(force, manager_client):
@@ -234,4 +264,5 @@ def test_find_hotspots_command(force, tmp_path, capsys):
     call_command("find_hotspots", "--force", force.slug, "--select", "all", "--export", str(out))
     printed = capsys.readouterr().out
     assert "hotspots hold" in printed and "  1. " in printed
-    assert len(pyogrio.read_dataframe(out)) >= 1
+    assert len(pyogrio.read_dataframe(out, layer="hotspots")) >= 1
+    assert "Each hotspot is at most 0.1 km²" in printed

@@ -71,11 +71,17 @@
       ["Peak score", num(h.peak_score, 2)],
       ["Top categories", topCategories(h.counts_by_category, names) || "—"],
       ["Patrol window", esc(h.patrol_window) || "—"],
+      ["Size", num(h.area_m2 / 1e6, 3) + " km²"],
+      ["Hotspot area", areaText(h)],
     ]);
   }
 
   function popupHtml(h, names) {
     return "<strong>#" + h.rank + " " + esc(h.label) + "</strong>" + hotspotFacts(h, names);
+  }
+
+  function areaText(h) {
+    return h.area ? "Area " + h.area + ": " + esc(h.area_label) : "—";
   }
 
   // Charts: SVG drawn in a fixed viewBox and scaled to the panel's width by CSS.
@@ -195,14 +201,30 @@
     return { hotspot: h, shape: shape, pin: pin, colour: colour };
   }
 
-  function addLegend(map, count) {
+  // Hotspot areas: the contiguous significant clusters the patrol-scale hotspots were carved
+  // from, drawn underneath as dashed outlines for context.
+  function drawArea(map, area) {
+    const km2 = num(area.area_m2 / 1e6, 2);
+    return L.geoJSON(area.geometry, {
+      style: { color: "#7a4b00", weight: 1.5, dashArray: "5 4", fillColor: "#f2b35b", fillOpacity: 0.12 },
+    })
+      .bindTooltip(
+        "Hotspot area " + area.number + ": " + esc(area.label) + " (" + km2 + " km², " +
+          num(area.incident_count, 0) + " incidents)",
+        { sticky: true }
+      )
+      .addTo(map);
+  }
+
+  function addLegend(map, count, hasAreas) {
     if (!count) return;
     const legend = L.control({ position: "bottomright" });
     legend.onAdd = function () {
       const div = L.DomUtil.create("div", "map-legend");
       const swatches = RAMP.map((c) => '<i style="background:' + c + '"></i>').join("");
       div.innerHTML =
-        "<strong>Rank</strong><div>1 " + swatches + " " + count + "</div>";
+        "<strong>Rank</strong><div>1 " + swatches + " " + count + "</div>" +
+        (hasAreas ? '<div><i class="area-key"></i> hotspot area</div>' : "");
       return div;
     };
     legend.addTo(map);
@@ -257,10 +279,12 @@
     }
 
     const hotspots = data.hotspots || [];
+    const areas = data.areas || [];
+    areas.forEach((area) => drawArea(map, area));
     hotspots.forEach((h) => {
       items[h.rank] = drawHotspot(map, h, hotspots.length, names, select);
     });
-    addLegend(map, hotspots.length);
+    addLegend(map, hotspots.length, areas.length > 0);
     fitInitial(map, Object.values(items), boundaryLayer);
     document.querySelectorAll(".swatch[data-rank]").forEach((el) => {
       const item = items[el.dataset.rank];
