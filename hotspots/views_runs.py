@@ -60,9 +60,12 @@ def _finite(value) -> bool:
 
 
 def _percent(value) -> str:
-    """12.3%; small shares (a hotspot's area) keep two decimals so they don't show as 0%."""
+    """12.3%; small shares keep two decimals, and tiny ones (a patrol-scale hotspot is a few
+    thousandths of a percent of a county) two significant figures, so none shows as 0%."""
     if not _finite(value):
         return "—"
+    if value and abs(value) < 0.0001:
+        return f"{value * 100:.2g}%"
     return f"{value * 100:.2f}%" if abs(value) < 0.01 else f"{value * 100:.1f}%"
 
 

@@ -28,6 +28,8 @@
   function pct(value) {
     // Small shares (a hotspot's area) keep two decimals so they never read as 0%.
     if (!finite(value)) return "—";
+    // A patrol-scale hotspot is a few thousandths of a percent of a county.
+    if (value && Math.abs(value) < 0.0001) return Number((value * 100).toPrecision(2)) + "%";
     return num(value * 100, Math.abs(value) < 0.01 ? 2 : 1) + "%";
   }
 
