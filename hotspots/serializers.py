@@ -2,7 +2,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from core.months import add_months, month_ranges, month_span
+from core.months import add_months, latest_unbroken, month_ranges, month_span
 from core.serializers import JobSerializer
 from hotspots import selectors
 from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, QualityFlag
@@ -186,11 +186,18 @@ class RunRequestSerializer(SelectionSerializer):
         return data
 
     def _default_period(self, data: dict) -> dict[str, dt.date]:
-        """The latest 12 months held, or 12 months to a given last month."""
+        """The latest 12 months held without a gap; or, given only the last month, the 12
+        months to it (fewer when a gap comes sooner); or, given only the first, to the
+        latest month held."""
         if data.get("period_start") and data.get("period_end"):
             return {}
         if data.get("period_end"):
-            return {"period_start": add_months(data["period_end"], 1 - DEFAULT_MONTHS)}
+            end = data["period_end"]
+            held = selectors.months_held(force=data["force"], source=data["source"])
+            period = latest_unbroken([m for m in held if m <= end], DEFAULT_MONTHS)
+            if period and period[1] == end:
+                return {"period_start": period[0]}
+            return {"period_start": add_months(end, 1 - DEFAULT_MONTHS)}
         period = selectors.default_period(force=data["force"], source=data["source"])
         if period is None:
             source = selectors.SOURCE_NAMES[data["source"]]

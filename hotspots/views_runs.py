@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import ChoiceField
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -245,9 +246,12 @@ def _method_settings(run: HotspotRun) -> list[tuple[str, str]]:
         if name.startswith("neighbourhood_"):
             continue
         if name in options:
-            value = options[name]
-            text = f"{value:g}" if isinstance(value, int | float) else str(value)
-            rows.append((form_fields[name].label, text))
+            value, field = options[name], form_fields[name]
+            if isinstance(field, ChoiceField):
+                text = str(dict(field.choices).get(value, value))
+            else:
+                text = f"{value:g}"
+            rows.append((field.label, text))
     if run.method == HotspotRun.Method.GISTAR:
         rows.insert(0, ("Neighbourhood", _neighbourhood_text(options.get("neighbourhood"))))
     return rows

@@ -196,6 +196,6 @@ def mask_near_cells(grid: Grid, cells: ArrayLike, buffer_m: float) -> NDArray[np
     reach = int(buffer_m // grid.cell_m)
     if reach > 0:
         offsets = np.arange(-reach, reach + 1)
-        disc = offsets[:, None] ** 2 + offsets[None, :] ** 2 <= reach**2
+        disc = (offsets[:, None] ** 2 + offsets[None, :] ** 2) * grid.cell_m**2 <= buffer_m**2
         occupied = ndimage.binary_dilation(occupied, structure=disc)
     return np.asarray(ndimage.binary_fill_holes(occupied), dtype=bool)
