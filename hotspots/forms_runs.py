@@ -34,6 +34,7 @@ METHOD_TITLES = {
     "hdbscan": "HDBSCAN settings",
 }
 NEIGHBOURHOOD_PREFIX = "neighbourhood_"
+PERIOD_FIELDS = {"period_start", "selection_start"}
 
 
 class MonthInput(forms.TextInput):
@@ -99,11 +100,10 @@ class AnalysisForm(forms.Form):
         help_text="Benjamini–Hochberg across cells; 0.05 means 95% confidence.",
     )
     kernel = forms.ChoiceField(
-        choices=[
-            ("gaussian", "Gaussian (bandwidth = standard deviation)"),
-            ("quartic", "Quartic (bandwidth = search radius, as in UK crime mapping)"),
-        ],
+        choices=[("gaussian", "Gaussian"), ("quartic", "Quartic (biweight)")],
         label="Kernel",
+        help_text="Quartic is the UK crime-mapping kernel; its bandwidth is the search radius. "
+        "The Gaussian's bandwidth is its standard deviation.",
     )
     bandwidth_m = forms.FloatField(
         label="Bandwidth (m)",
@@ -157,10 +157,11 @@ class AnalysisForm(forms.Form):
     def _period_data(self) -> dict:
         """Per force and source: the period fields' defaults and the months held and
         flagged, for the page script to follow the chosen force (two queries in all)."""
-        forces = dict(selectors.force_list().values_list("pk", "slug"))
+        rows = selectors.force_list().values_list("pk", "slug", "boundary_area_km2")
+        forces = {pk: slug for pk, slug, _ in rows}
         held = selectors.months_held_by_force()
         flagged = selectors.flagged_month_list()
-        data: dict = {slug: {} for slug in forces.values()}
+        data: dict = {slug: {"has_boundary": area is not None} for _, slug, area in rows}
         for (force_id, source), months in held.items():
             flags = flagged.get(force_id, []) if source == ImportBatch.Source.POLICE_UK else []
             data[forces[force_id]][source] = {
@@ -172,9 +173,15 @@ class AnalysisForm(forms.Form):
 
     @property
     def groups(self) -> list[SimpleNamespace]:
-        """Fieldsets for the template: (title, methods the set belongs to, bound fields)."""
+        """Fieldsets for the template: title, the methods the set belongs to, its bound fields,
+        and whether it holds the periods (where the months held are shown)."""
         return [
-            SimpleNamespace(title=title, methods=methods, fields=[self[name] for name in names])
+            SimpleNamespace(
+                title=title,
+                methods=methods,
+                fields=[self[name] for name in names],
+                periods=bool(PERIOD_FIELDS & set(names)),
+            )  # fmt: skip
             for title, methods, names in self.layout
         ]
 

@@ -99,9 +99,15 @@ def _source_calendar(
     ]
     flagged_months = sorted(m for m in months if (force.pk, m) in flags)
     return SimpleNamespace(
-        source=source, name=name, years=rows, count=len(months), held=month_ranges(months),
-        flagged=month_ranges(flagged_months),
+        source=source, name=name, years=rows, count=len(months),
+        held=_ranges(months), flagged=_ranges(flagged_months),
     )  # fmt: skip
+
+
+def _ranges(months) -> list[str]:
+    """'2024-01…2024-06', '2024-09' ...: each kept on one line by the template."""
+    text = month_ranges(months)
+    return text.split(", ") if text else []
 
 
 def _cell(force_id: int, month: dt.date, months: set[dt.date], flags) -> SimpleNamespace:

@@ -153,6 +153,7 @@ def run_detail(request, pk: int):
         "hotspots": [_hotspot_row(h, run.method) for h in hotspots],
         "peak_heading": PEAK_HEADINGS.get(run.method, "Peak score"),
         "warnings": (run.summary or {}).get("warnings", []),
+        "notes": (run.summary or {}).get("notes", []),
         "map_data": _map_data(run, hotspots),
         "parameters": _parameters(run),
         "summary": _summary(run),
@@ -165,9 +166,9 @@ def run_detail(request, pk: int):
 # What a hotspot's peak score is, by method: the column heading and how it is written.
 PEAK_HEADINGS = {
     "gistar": "Peak Gi* z",
-    "kde": "Peak density (per km²)",
-    "dbscan": "Peak cell incidents",
-    "hdbscan": "Peak cell incidents",
+    "kde": "Peak per km²",
+    "dbscan": "Peak cell count",
+    "hdbscan": "Peak cell count",
 }
 
 
@@ -277,10 +278,16 @@ def _summary(run: HotspotRun) -> list[tuple[str, str]]:
         ("Share of incidents", _percent(summary.get("share_of_incidents"))),
         ("Share of area", _percent(summary.get("share_of_area"))),
         ("PAI", _ratio(summary.get("pai"), 1)),
-        ("Study area", f"{_ratio(summary.get('study_area_km2'), 1)} km²"),
+        ("Study area", _study_area_size(summary)),
         ("Times of day in the data", "yes" if summary.get("has_times") else "no, months only"),
         *_month_notes(summary),
     ]
+
+
+def _study_area_size(summary: dict) -> str:
+    size = f"{_ratio(summary.get('study_area_km2'), 1)} km²"
+    basis = summary.get("study_area_basis")
+    return f"{size} ({STUDY_AREA_BASES[basis]})" if basis in STUDY_AREA_BASES else size
 
 
 def _left_out(summary: dict) -> list[tuple[str, str]]:

@@ -215,8 +215,10 @@ def _summary(hotspots: list[Hotspot], context: _Context) -> dict:
 
 def _setup_notes(run: HotspotRun, area: StudyArea, data: selectors.IncidentArrays) -> dict:
     """What the reader of a run must know about how it was set up: where the study area came
-    from, incidents it could not hold, months missing or flagged, a bandwidth below the cell
-    size; `warnings` says each in a sentence for the run page, the API and the command."""
+    from, incidents it could not hold or cells it added to hold them, months missing or
+    flagged, a bandwidth below the cell size. `warnings` (read before using the hotspots) and
+    `notes` (for information) say these in sentences for the run page, the API and the
+    command."""
     chosen = list(run.categories.values_list("id", flat=True))
     category_ids = selectors.category_ids_for(run.selection, chosen)
     first, last = run.period_start, run.period_end
@@ -235,7 +237,7 @@ def _setup_notes(run: HotspotRun, area: StudyArea, data: selectors.IncidentArray
         "missing_months": [month_text(m) for m in missing],
         "flagged_months": {month_text(m): names for m, names in sorted(flagged.items())},
     }
-    return {**notes, "warnings": _warnings(run, area, notes)}
+    return {**notes, "warnings": _warnings(run, area, notes), "notes": _notes(notes)}
 
 
 def _warnings(run: HotspotRun, area: StudyArea, notes: dict) -> list[str]:
@@ -250,12 +252,6 @@ def _warnings(run: HotspotRun, area: StudyArea, notes: dict) -> list[str]:
         warnings.append(
             f"Not clipped: the study area is the incidents' bounding box ({area.area_km2:,.1f} "
             "km²), so shares of area and PAI are against that rectangle."
-        )
-    if notes["incidents_in_added_cells"]:
-        warnings.append(
-            f"{notes['incidents_in_added_cells']:,} incidents inside the boundary lie in "
-            f"{notes['cells_added_for_incidents']:,} cells whose centre is outside it (a coast "
-            "or an edge); those cells are added to the study area so that every incident counts."
         )
     if notes["incidents_outside_study_area"]:
         warnings.append(
@@ -277,6 +273,17 @@ def _warnings(run: HotspotRun, area: StudyArea, notes: dict) -> list[str]:
     if warning:
         warnings.append(warning)
     return warnings
+
+
+def _notes(notes: dict) -> list[str]:
+    """What is worth knowing but changes no conclusion."""
+    if not notes["incidents_in_added_cells"]:
+        return []
+    return [
+        f"{notes['incidents_in_added_cells']:,} incidents inside the boundary lie in "
+        f"{notes['cells_added_for_incidents']:,} cells whose centre is outside it (a coast or "
+        "an edge); those cells are added to the study area so that every incident counts."
+    ]
 
 
 def kde_bandwidth_warning(method: str, options: dict, cell_m: int | None) -> str:

@@ -212,7 +212,10 @@ def test_flags_of_other_categories_do_not_mark_the_run(gappy):
 def test_incident_data_page_shows_a_calendar_per_force_and_source(gappy, commander_client):
     page = commander_client.get("/incidents/").content.decode()
     assert "Months held" in page and "no data" in page and "flagged (see" in page
-    assert "12 months: 2024-01…2024-06, 2024-09…2025-02" in page
+    assert (
+        '12 months: <span class="nowrap">2024-01…2024-06</span>, '
+        '<span class="nowrap">2024-09…2025-02</span>' in page
+    )
     assert 'title="Mar 2024: flagged (Anti-social behaviour: test-rule)"' in page
     assert 'title="Jul 2024: no data"' in page
     assert 'title="Dec 2024: held"' in page
@@ -301,8 +304,10 @@ def test_incidents_in_coastal_cells_are_counted(tmp_path, manager_client):
     assert summary["incidents_outside_study_area"] == 0
     assert summary["cells_added_for_incidents"] >= 1
     assert summary["incidents_in_added_cells"] >= 18  # the quay's 3 a month, at least
+    assert "cells whose centre is outside it (a coast or an edge)" in summary["notes"][0]
     page = manager_client.get(f"/hotspots/runs/{run.pk}/").content.decode()
-    assert "cells whose centre is outside it (a coast or an edge)" in page
+    assert "<dt>Edge cells added</dt>" in page
+    assert summary["notes"][0] in page
 
 
 # KDE on the run
@@ -317,9 +322,9 @@ def test_kde_run_reports_a_readable_peak_and_warns_of_a_narrow_bandwidth(gappy, 
         "bandwidth (100 m) is below the cell size (150 m)" in w for w in run.summary["warnings"]
     )
     page = manager_client.get(f"/hotspots/runs/{run.pk}/").content.decode()
-    assert "Peak density (per km²)" in page
+    assert "Peak per km²" in page
     assert f"{top.peak_score:,.0f}" in page
-    assert "Quartic (bandwidth = search radius" in page
+    assert "<dt>Kernel</dt><dd>Quartic (biweight)</dd>" in page
 
 
 def test_run_form_warns_of_a_narrow_bandwidth(
@@ -346,5 +351,5 @@ def test_api_and_command_take_the_kernel(gappy, manager_client, capsys):
     call_command("find_hotspots", "--force", "testshire", "--method", "kde", "--kernel",
                  "quartic", "--bandwidth", "100", "--min-incidents", "5")  # fmt: skip
     out = capsys.readouterr().out
-    assert "Note: The KDE bandwidth (100 m) is below the cell size" in out
+    assert "Warning: The KDE bandwidth (100 m) is below the cell size" in out
     assert HotspotRun.objects.order_by("-pk").first().options["kernel"] == "quartic"

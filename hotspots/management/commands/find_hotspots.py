@@ -97,7 +97,9 @@ class Command(BaseCommand):
             f"{s['share_of_area']:.2%} of the area (PAI {s['pai']:.1f}); timings {run.timings}"
         ))  # fmt: skip
         for warning in s.get("warnings", []):
-            self.stdout.write(self.style.WARNING(f"Note: {warning}"))
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+        for note in s.get("notes", []):
+            self.stdout.write(f"Note: {note}")
         for h in run.hotspots.order_by("rank"):
             window = f"  {h.patrol_window}" if h.patrol_window else ""
             self.stdout.write(

@@ -49,7 +49,11 @@
     function describe(setDefaults) {
       const forceName = force.options[force.selectedIndex].text;
       const sourceName = data.sources[source.value] || source.value;
-      const entry = (data.forces[force.value] || {})[source.value];
+      const forceData = data.forces[force.value] || {};
+      const entry = forceData[source.value];
+      const noBoundary = forceData.has_boundary === false
+        ? " It has no boundary: its study area will be the cells near its incidents."
+        : "";
       if (!entry) {
         hint.textContent = forceName + " has no " + sourceName + " data yet.";
         hint.className = "period-hint warn";
@@ -58,7 +62,7 @@
       hint.className = "period-hint";
       hint.textContent =
         forceName + " has " + sourceName + " data for " + entry.held + "." +
-        (entry.flagged ? " Flagged months: " + entry.flagged + "." : "");
+        (entry.flagged ? " Flagged months: " + entry.flagged + "." : "") + noBoundary;
       if (!setDefaults) return;
       Object.entries(entry.defaults).forEach(function ([name, value]) {
         const input = form.querySelector('[name="' + name + '"]');
