@@ -26,11 +26,8 @@ from hotspots.forms_runs import METHOD_SETTINGS, ComparisonForm, RunForm
 from hotspots.models import Category, HotspotRun
 from hotspots.serializers import HotspotSerializer
 from hotspots.services.exports import ATTRIBUTION
-from hotspots.services.runs import (
-    comparison_params,
-    hotspot_run_request,
-    kde_bandwidth_warning,
-)
+from hotspots.services.run_setup import kde_bandwidth_warning
+from hotspots.services.runs import comparison_params, hotspot_run_request
 
 COMPARE_KIND = "hotspots.compare"
 METHOD_NAMES = dict(HotspotRun.Method.choices)
