@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from rest_framework.fields import empty
 
+from core.months import add_months, latest_unbroken, month_ranges, month_text, months_between
 from hotspots import selectors
 from hotspots.models import Category, HotspotRun, ImportBatch
 from hotspots.serializers import (
@@ -22,7 +23,7 @@ from hotspots.serializers import (
 # Which method reads which setting; the page shows a method's settings only with that method.
 METHOD_SETTINGS = {
     "gistar": ("neighbourhood_kind", "neighbourhood_order", "neighbourhood_band_m", "alpha"),
-    "kde": ("bandwidth_m", "kde_share"),
+    "kde": ("kernel", "bandwidth_m", "kde_share"),
     "dbscan": ("eps_m", "min_samples"),
     "hdbscan": ("min_cluster_size",),
 }
@@ -33,6 +34,7 @@ METHOD_TITLES = {
     "hdbscan": "HDBSCAN settings",
 }
 NEIGHBOURHOOD_PREFIX = "neighbourhood_"
+PERIOD_FIELDS = {"period_start", "selection_start"}
 
 
 class MonthInput(forms.TextInput):
@@ -56,11 +58,6 @@ def serializer_defaults(serializer_class: type) -> dict:
         for name, field in {**fields, **hood}.items()
         if field.default is not empty
     }
-
-
-def _add_months(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 class AnalysisForm(forms.Form):
@@ -102,8 +99,16 @@ class AnalysisForm(forms.Form):
         label="False discovery rate",
         help_text="Benjamini–Hochberg across cells; 0.05 means 95% confidence.",
     )
+    kernel = forms.ChoiceField(
+        choices=[("gaussian", "Gaussian"), ("quartic", "Quartic (biweight)")],
+        label="Kernel",
+        help_text="Quartic is the UK crime-mapping kernel; its bandwidth is the search radius. "
+        "The Gaussian's bandwidth is its standard deviation.",
+    )
     bandwidth_m = forms.FloatField(
-        label="Bandwidth (m)", help_text="Kernel radius; it matters far more than cell size."
+        label="Bandwidth (m)",
+        help_text="It matters far more than cell size; keep it at least one cell. A quartic "
+        "needs about 2.6 times the Gaussian's bandwidth to smooth as much.",
     )
     kde_share = forms.FloatField(
         label="Share of area marked hot", help_text="0.02 marks the densest 2% of the area."
@@ -126,6 +131,11 @@ class AnalysisForm(forms.Form):
         help_text="A place one officer covers on foot in one visit; larger areas are split "
         "around their peaks. 0.1 km² holds four 150 m cells.",
     )
+    allow_missing_months = forms.BooleanField(
+        required=False,
+        label="Allow months without data",
+        help_text="Otherwise a period with months the force has no data for is refused.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,22 +145,50 @@ class AnalysisForm(forms.Form):
             for c in Category.objects.order_by("group", "name")
         ]
         self.validated_data: dict = {}
+        self.period_data = self._period_data()
+        force = self.initial.get("force") or next(iter(self.fields["force"].choices), ("",))[0]
         self.initial = {
             **serializer_defaults(self.serializer_class),
             "cell_m": settings.GRID_CELL_M,
             "max_area_km2": settings.HOTSPOT_MAX_AREA_KM2,
-            **self.period_defaults(selectors.latest_month()),
+            **self.period_data["forces"]
+            .get(force, {})
+            .get(ImportBatch.Source.POLICE_UK, {})
+            .get("defaults", {}),
             **self.initial,
         }
 
-    def period_defaults(self, last: dt.date | None) -> dict:
+    def period_defaults(self, held: set[dt.date]) -> dict:
         return {}
+
+    def _period_data(self) -> dict:
+        """Per force and source: the period fields' defaults and the months held and
+        flagged, for the page script to follow the chosen force (two queries in all)."""
+        rows = selectors.force_list().values_list("pk", "slug", "boundary_area_km2")
+        forces = {pk: slug for pk, slug, _ in rows}
+        held = selectors.months_held_by_force()
+        flagged = selectors.flagged_month_list()
+        data: dict = {slug: {"has_boundary": area is not None} for _, slug, area in rows}
+        for (force_id, source), months in held.items():
+            flags = flagged.get(force_id, []) if source == ImportBatch.Source.POLICE_UK else []
+            data[forces[force_id]][source] = {
+                "defaults": self.period_defaults(months),
+                "held": month_ranges(months),
+                "flagged": month_ranges(flags),
+            }
+        return {"forces": data, "sources": dict(selectors.SOURCE_NAMES)}
 
     @property
     def groups(self) -> list[SimpleNamespace]:
-        """Fieldsets for the template: (title, methods the set belongs to, bound fields)."""
+        """Fieldsets for the template: title, the methods the set belongs to, its bound fields,
+        and whether it holds the periods (where the months held are shown)."""
         return [
-            SimpleNamespace(title=title, methods=methods, fields=[self[name] for name in names])
+            SimpleNamespace(
+                title=title,
+                methods=methods,
+                fields=[self[name] for name in names],
+                periods=bool(PERIOD_FIELDS & set(names)),
+            )  # fmt: skip
             for title, methods, names in self.layout
         ]
 
@@ -201,8 +239,8 @@ class RunForm(AnalysisForm):
     serializer_class = RunRequestSerializer
     layout = (
         ("Analysis", "", ("name", "force", "source", "method")),
-        ("Period and incidents", "", ("period_start", "period_end", "selection", "categories",
-                                      "harm_weighted")),
+        ("Period and incidents", "", ("period_start", "period_end", "allow_missing_months",
+                                      "selection", "categories", "harm_weighted")),
         ("Grid and results", "", ("cell_m", "max_area_km2", "min_incidents", "max_hotspots",
                                    "clip_to_boundary")),
         *method_groups(per_method=True),
@@ -218,17 +256,22 @@ class RunForm(AnalysisForm):
         help_text="Analyse only cells inside the force area.",
     )
 
-    def period_defaults(self, last: dt.date | None) -> dict:
-        if last is None:
+    def period_defaults(self, held: set[dt.date]) -> dict:
+        period = latest_unbroken(held, selectors.DEFAULT_PERIOD_MONTHS)
+        if period is None:
             return {}
-        return {"period_start": f"{_add_months(last, -11):%Y-%m}", "period_end": f"{last:%Y-%m}"}
+        return {"period_start": month_text(period[0]), "period_end": month_text(period[1])}
 
 
 class ComparisonForm(AnalysisForm):
     serializer_class = ComparisonRequestSerializer
     layout = (
         ("Data", "", ("force", "source", "selection", "categories", "harm_weighted")),
-        ("Periods", "", ("selection_start", "selection_end", "test_start", "test_end")),
+        (
+            "Periods",
+            "",
+            ("selection_start", "selection_end", "test_start", "test_end", "allow_missing_months"),
+        ),
         ("Grid and results", "", ("cell_m", "max_area_km2", "min_incidents", "max_hotspots")),
         *method_groups(per_method=False),
     )
@@ -238,9 +281,20 @@ class ComparisonForm(AnalysisForm):
     test_start = _month_field("Test period: first month")
     test_end = _month_field("Test period: last month")
 
-    def period_defaults(self, last: dt.date | None) -> dict:
-        # Pick on a year, test on the half-year after it: long enough to be fair to each.
-        if last is None:
+    def period_defaults(self, held: set[dt.date]) -> dict:
+        # Pick on a year, test on the half-year after it: long enough to be fair to each. A
+        # force with fewer months held without a gap tests on the last third of them.
+        period = latest_unbroken(held, 18)
+        if period is None:
             return {}
-        months = {"selection_start": -17, "selection_end": -6, "test_start": -5, "test_end": 0}
-        return {name: f"{_add_months(last, step):%Y-%m}" for name, step in months.items()}
+        first, last = period
+        span = months_between(first, last) + 1
+        if span < 2:
+            return {}
+        test = min(6, max(1, span // 3))
+        return {
+            "selection_start": month_text(first),
+            "selection_end": month_text(add_months(last, -test)),
+            "test_start": month_text(add_months(last, 1 - test)),
+            "test_end": month_text(last),
+        }

@@ -1,10 +1,10 @@
 """Long-running hotspot-app jobs, run by core.jobs on a worker or in-process."""
 
-import datetime as dt
 from pathlib import Path
 
 from core.jobs import Progress, job_kind
 from core.models import Job
+from core.months import parse_month
 from hotspots.ingest.force_export import ExportMapping
 from hotspots.models import Force, HotspotRun
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
@@ -52,8 +52,11 @@ def compare(job: Job, progress: Progress) -> dict:
     params = job.params
     return methods_compare(
         force=Force.objects.get(slug=params["force"]),
-        selection_period=(_month(params["selection_start"]), _month(params["selection_end"])),
-        test_period=(_month(params["test_start"]), _month(params["test_end"])),
+        selection_period=(
+            parse_month(params["selection_start"]),
+            parse_month(params["selection_end"]),
+        ),
+        test_period=(parse_month(params["test_start"]), parse_month(params["test_end"])),
         category_ids=params["category_ids"],
         source=params.get("source", "police_uk"),
         cell_m=params["cell_m"],
@@ -65,7 +68,3 @@ def compare(job: Job, progress: Progress) -> dict:
         harm_weighted=params.get("harm_weighted", False),
         progress=progress,
     )
-
-
-def _month(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[5:7]), 1)

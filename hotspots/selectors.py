@@ -1,10 +1,12 @@
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.db.models import Count, Max, Q, Sum
 
+from core.months import latest_unbroken, month_span
 from hotspots.models import (
     Category,
     Force,
@@ -162,3 +164,71 @@ def hotspot_area_list(*, run: HotspotRun):
 def latest_month() -> dt.date | None:
     """The last month any force has data for: the forms' periods default to end there."""
     return MonthlyStat.objects.aggregate(last=Max("month"))["last"]
+
+
+# The months a force has: one home, read from the monthly statistics every import keeps (a few
+# hundred rows per force, where the incidents are millions).
+
+SOURCE_NAMES = {
+    ImportBatch.Source.POLICE_UK: "police.uk",
+    ImportBatch.Source.FORCE_EXPORT: "force export",
+}
+DEFAULT_PERIOD_MONTHS = 12
+
+
+def months_held_by_force(
+    *, force_ids: list[int] | None = None
+) -> dict[tuple[int, str], set[dt.date]]:
+    """{(force id, source): months with at least one incident}, in one query."""
+    stats = MonthlyStat.objects.order_by()
+    if force_ids is not None:
+        stats = stats.filter(force_id__in=force_ids)
+    held: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
+    for force_id, source, month in stats.values_list("force_id", "source", "month").distinct():
+        held[(force_id, source)].add(month)
+    return dict(held)
+
+
+def months_held(*, force: Force, source: str) -> list[dt.date]:
+    """The months the force has data for from `source`, oldest first."""
+    return sorted(months_held_by_force(force_ids=[force.pk]).get((force.pk, source), ()))
+
+
+def missing_months(*, force: Force, source: str, first: dt.date, last: dt.date) -> list[dt.date]:
+    """The months from `first` to `last` (inclusive) the force has no `source` data for."""
+    held = set(months_held(force=force, source=source))
+    return [month for month in month_span(first, last) if month not in held]
+
+
+def default_period(
+    *, force: Force, source: str, months: int = DEFAULT_PERIOD_MONTHS
+) -> tuple[dt.date, dt.date] | None:
+    """The force's latest `months` months held without a gap: what run forms, the API and
+    find_hotspots use when no period is given."""
+    return latest_unbroken(months_held(force=force, source=source), months)
+
+
+def flagged_months(
+    *, force: Force, first: dt.date, last: dt.date, category_ids: list[int] | None = None
+) -> dict[dt.date, list[str]]:
+    """{month: names of the flagged categories} for the force's data-quality flags in the
+    period, limited to `category_ids` when given. Flags are computed on police.uk data."""
+    flags = QualityFlag.objects.for_months(force, first, last)
+    if category_ids is not None:
+        flags = flags.filter(category_id__in=category_ids)
+    months: dict[dt.date, list[str]] = defaultdict(list)
+    for month, name in flags.order_by("month", "category__name").values_list(
+        "month", "category__name"
+    ):
+        if name not in months[month]:
+            months[month].append(name)
+    return dict(months)
+
+
+def flagged_month_list() -> dict[int, list[dt.date]]:
+    """{force id: months with any data-quality flag}, for every force in one query."""
+    months: dict[int, list[dt.date]] = defaultdict(list)
+    rows = QualityFlag.objects.order_by("force_id", "month").values_list("force_id", "month")
+    for force_id, month in rows.distinct():
+        months[force_id].append(month)
+    return dict(months)

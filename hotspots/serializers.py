@@ -1,6 +1,10 @@
+import datetime as dt
+
 from rest_framework import serializers
 
+from core.months import add_months, latest_unbroken, month_ranges, month_span
 from core.serializers import JobSerializer
+from hotspots import selectors
 from hotspots.models import (
     Category,
     Force,
@@ -91,6 +95,9 @@ class ImportUploadSerializer(serializers.Serializer):
         return data
 
 
+DEFAULT_MONTHS = selectors.DEFAULT_PERIOD_MONTHS
+
+
 class MonthField(serializers.DateField):
     """A month written 'YYYY-MM', held as the first day of the month."""
 
@@ -119,6 +126,7 @@ class MethodOptionsSerializer(serializers.Serializer):
     alpha = serializers.FloatField(min_value=0.0001, max_value=0.2, default=0.05)
     permutations = serializers.IntegerField(min_value=0, max_value=9999, default=0)
     bandwidth_m = serializers.FloatField(min_value=10, max_value=5000, default=300)
+    kernel = serializers.ChoiceField(choices=["gaussian", "quartic"], default="gaussian")
     kde_share = serializers.FloatField(min_value=0.001, max_value=0.5, default=0.02)
     eps_m = serializers.FloatField(min_value=5, max_value=2000, default=150)
     min_samples = serializers.IntegerField(min_value=2, max_value=100_000, default=40)
@@ -142,21 +150,75 @@ class SelectionSerializer(MethodOptionsSerializer):
     cell_m = serializers.IntegerField(min_value=10, max_value=5000, required=False)
     min_incidents = serializers.IntegerField(min_value=1, default=10)
     max_hotspots = serializers.IntegerField(min_value=1, max_value=500, default=20)
+    allow_missing_months = serializers.BooleanField(
+        default=False,
+        help_text="Accept a period with months the force has no data for (they count as "
+        "empty); a period with no data at all is refused regardless.",
+    )
+
+    def check_period(self, data: dict, first: str, last: str) -> None:
+        """Refuse months the force has no data for from the chosen source, naming them."""
+        force, source = data["force"], data["source"]
+        missing = selectors.missing_months(
+            force=force, source=source, first=data[first], last=data[last]
+        )
+        if not missing:
+            return
+        message = (
+            f"{force.name} has no {selectors.SOURCE_NAMES[source]} data for {month_ranges(missing)}"
+        )
+        if len(missing) == len(month_span(data[first], data[last])):
+            held = selectors.months_held(force=force, source=source)
+            message += f"; it has {month_ranges(held)}." if held else "; import some first."
+        elif data.get("allow_missing_months"):
+            return
+        else:
+            message += (
+                ". Choose a period it covers, or allow missing months to count them as empty."
+            )
+        raise serializers.ValidationError({first: message})
 
 
 class RunRequestSerializer(SelectionSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     method = serializers.ChoiceField(choices=HotspotRun.Method.choices, default="gistar")
-    period_start = MonthField()
-    period_end = MonthField()
+    period_start = MonthField(
+        required=False, help_text="Default: the force's latest 12 months held without a gap."
+    )
+    period_end = MonthField(required=False)
     clip_to_boundary = serializers.BooleanField(default=True)
 
     def validate(self, data):
+        data = {**data, **self._default_period(data)}
         if data["period_start"] > data["period_end"]:
             raise serializers.ValidationError({"period_end": "The period ends before it starts."})
         if data["selection"] == "chosen" and not data.get("categories"):
             raise serializers.ValidationError({"categories": "Choose at least one category."})
+        self.check_period(data, "period_start", "period_end")
         return data
+
+    def _default_period(self, data: dict) -> dict[str, dt.date]:
+        """The latest 12 months held without a gap; or, given only the last month, the 12
+        months to it (fewer when a gap comes sooner); or, given only the first, to the
+        latest month held."""
+        if data.get("period_start") and data.get("period_end"):
+            return {}
+        if data.get("period_end"):
+            end = data["period_end"]
+            held = selectors.months_held(force=data["force"], source=data["source"])
+            period = latest_unbroken([m for m in held if m <= end], DEFAULT_MONTHS)
+            if period and period[1] == end:
+                return {"period_start": period[0]}
+            return {"period_start": add_months(end, 1 - DEFAULT_MONTHS)}
+        period = selectors.default_period(force=data["force"], source=data["source"])
+        if period is None:
+            source = selectors.SOURCE_NAMES[data["source"]]
+            raise serializers.ValidationError(
+                {"period_start": f"{data['force'].name} has no {source} data; import some first."}
+            )
+        if data.get("period_start"):
+            return {"period_end": period[1]}
+        return {"period_start": period[0], "period_end": period[1]}
 
 
 class HotspotSerializer(serializers.ModelSerializer):
@@ -218,4 +280,6 @@ class ComparisonRequestSerializer(SelectionSerializer):
             raise serializers.ValidationError(
                 {"test_start": "The test period must come after the selection period."}
             )
+        self.check_period(data, "selection_start", "selection_end")
+        self.check_period(data, "test_start", "test_end")
         return data

@@ -1,13 +1,18 @@
+import datetime as dt
+from collections import defaultdict
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.models import Job
+from core.months import month_ranges
 from core.roles import COMMANDER, MANAGER, has_role
 from core.views import role_required
 from hotspots import selectors
 from hotspots.forms import ImportForm
-from hotspots.models import ImportBatch
+from hotspots.models import ImportBatch, QualityFlag
 from hotspots.services.uploads import import_upload_start
 
 
@@ -22,12 +27,16 @@ def incident_data(request):
         if form.is_valid():
             return _start_import(request, form)
     job = Job.objects.filter(pk=request.GET.get("job") or 0).first()
+    forces = list(selectors.force_list())
+    flags = list(selectors.quality_flag_list())
     context = {
         "form": form,
         "job": job,
-        "forces": selectors.force_list(),
+        "forces": forces,
+        "calendars": month_calendars(forces, selectors.months_held_by_force(), flags),
         "batches": selectors.batch_list()[:50],
-        "flags": selectors.quality_flag_list(),
+        "flags": flags,
+        "month_letters": MONTH_LETTERS,
     }
     return render(request, "hotspots/incident_data.html", context)
 
@@ -51,3 +60,63 @@ def _start_import(request, form: ImportForm):
 def batch_detail(request, pk: int):
     batch = get_object_or_404(ImportBatch.objects.select_related("force", "created_by"), pk=pk)
     return render(request, "hotspots/batch_detail.html", {"batch": batch})
+
+
+MONTH_LETTERS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_calendars(
+    forces: list, held: dict[tuple[int, str], set[dt.date]], flags: list[QualityFlag]
+) -> list[SimpleNamespace]:
+    """Per force and source, the months held as a calendar: a row per year, a cell per month
+    marked held, flagged (held, with a data-quality flag) or missing."""
+    flagged: dict[tuple[int, dt.date], list[str]] = defaultdict(list)
+    for flag in flags:
+        flagged[(flag.force_id, flag.month)].append(f"{flag.category.name}: {flag.rule}")
+    calendars = []
+    for force in forces:
+        sources = [
+            _source_calendar(force, source, name, held[(force.pk, source)], flagged)
+            for source, name in selectors.SOURCE_NAMES.items()
+            if (force.pk, source) in held
+        ]
+        calendars.append(SimpleNamespace(force=force, sources=sources))
+    return calendars
+
+
+def _source_calendar(
+    force, source: str, name: str, months: set[dt.date], flagged
+) -> SimpleNamespace:
+    # Flags are checks of police.uk counts, so only that calendar shows them.
+    flags = flagged if source == ImportBatch.Source.POLICE_UK else {}
+    years = range(min(months).year, max(months).year + 1)
+    rows = [
+        SimpleNamespace(
+            year=year,
+            cells=[_cell(force.pk, dt.date(year, m, 1), months, flags) for m in range(1, 13)],
+        )
+        for year in years
+    ]
+    flagged_months = sorted(m for m in months if (force.pk, m) in flags)
+    return SimpleNamespace(
+        source=source, name=name, years=rows, count=len(months),
+        held=_ranges(months), flagged=_ranges(flagged_months),
+    )  # fmt: skip
+
+
+def _ranges(months) -> list[str]:
+    """'2024-01…2024-06', '2024-09' ...: each kept on one line by the template."""
+    text = month_ranges(months)
+    return text.split(", ") if text else []
+
+
+def _cell(force_id: int, month: dt.date, months: set[dt.date], flags) -> SimpleNamespace:
+    label = f"{MONTH_LETTERS[month.month - 1]} {month.year}"
+    if month not in months:
+        return SimpleNamespace(state="missing", mark="", title=f"{label}: no data")
+    reasons = flags.get((force_id, month))
+    if reasons:
+        return SimpleNamespace(
+            state="flagged", mark="!", title=f"{label}: flagged ({'; '.join(reasons)})"
+        )
+    return SimpleNamespace(state="held", mark="✓", title=f"{label}: held")

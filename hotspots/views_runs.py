@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import ChoiceField
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.urls import reverse
 from core import selectors as core_selectors
 from core.jobs import job_start
 from core.models import Job
+from core.months import month_ranges
 from core.roles import COMMANDER, MANAGER, has_role
 from core.views import role_required
 from hotspots import selectors
@@ -24,6 +26,7 @@ from hotspots.forms_runs import METHOD_SETTINGS, ComparisonForm, RunForm
 from hotspots.models import Category, HotspotRun
 from hotspots.serializers import HotspotAreaSerializer, HotspotSerializer
 from hotspots.services.exports import ATTRIBUTION
+from hotspots.services.run_setup import kde_bandwidth_warning
 from hotspots.services.runs import comparison_params, hotspot_run_request, max_area_km2
 
 COMPARE_KIND = "hotspots.compare"
@@ -95,6 +98,9 @@ def run_list(request):
         if form.is_valid():
             run = hotspot_run_request(data=form.validated_data, user=request.user)
             messages.info(request, f"Hotspot run #{run.pk} started.")
+            warning = kde_bandwidth_warning(run.method, run.options, run.cell_m)
+            if warning:
+                messages.warning(request, warning)
             return redirect(f"{reverse('hotspot-runs')}?run={run.pk}")
     runs = selectors.hotspot_run_list()
     started = request.GET.get("run", "")
@@ -144,7 +150,10 @@ def run_detail(request, pk: int):
         "job": run.job,
         "can_poll": _can_poll(run.job, request.user),
         "finished": run.job is None or run.job.status == Job.Status.SUCCEEDED,
-        "hotspots": [_hotspot_row(h) for h in hotspots],
+        "hotspots": [_hotspot_row(h, run.method) for h in hotspots],
+        "peak_heading": PEAK_HEADINGS.get(run.method, "Peak score"),
+        "warnings": (run.summary or {}).get("warnings", []),
+        "notes": (run.summary or {}).get("notes", []),
         "map_data": _map_data(run, hotspots, list(selectors.hotspot_area_list(run=run))),
         "parameters": _parameters(run),
         "summary": _summary(run),
@@ -154,7 +163,21 @@ def run_detail(request, pk: int):
     return render(request, "hotspots/runs/detail.html", context)
 
 
-def _hotspot_row(hotspot) -> SimpleNamespace:
+# What a hotspot's peak score is, by method: the column heading and how it is written.
+PEAK_HEADINGS = {
+    "gistar": "Peak Gi* z",
+    "kde": "Peak per km²",
+    "dbscan": "Peak cell count",
+    "hdbscan": "Peak cell count",
+}
+
+
+def peak_text(method: str, value) -> str:
+    """Gi* z to two decimals; densities per km² and counts as whole numbers."""
+    return _ratio(value, 2 if method == HotspotRun.Method.GISTAR else 0)
+
+
+def _hotspot_row(hotspot, method: str) -> SimpleNamespace:
     area = hotspot.area
     return SimpleNamespace(
         rank=hotspot.rank,
@@ -166,7 +189,7 @@ def _hotspot_row(hotspot) -> SimpleNamespace:
         share_of_incidents=_percent(hotspot.share_of_incidents),
         share_of_area=_percent(hotspot.share_of_area),
         pai=_ratio(hotspot.pai, 1),
-        peak_score=_ratio(hotspot.peak_score),
+        peak_score=peak_text(method, hotspot.peak_score),
         patrol_window=hotspot.patrol_window,
     )
 
@@ -180,6 +203,10 @@ def _map_data(run: HotspotRun, hotspots: list, areas: list) -> dict:
         "categories": dict(Category.objects.values_list("slug", "name")),
         "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         "has_times": bool((run.summary or {}).get("has_times")),
+        "peak": {
+            "label": PEAK_HEADINGS.get(run.method, "Peak score"),
+            "digits": 2 if run.method == HotspotRun.Method.GISTAR else 0,
+        },
     }
 
 
@@ -196,10 +223,24 @@ def _parameters(run: HotspotRun) -> list[tuple[str, str]]:
         *_method_settings(run),
         ("Minimum incidents", str(run.min_incidents)),
         ("Most hotspots", str(run.max_hotspots)),
-        ("Clipped to boundary", "yes" if run.clip_to_boundary else "no"),
+        ("Study area", _study_area_text(run)),
         ("Started by", run.created_by.username if run.created_by else "—"),
         ("Started", f"{run.created_at:%d %b %Y %H:%M}"),
     ]
+
+
+STUDY_AREA_BASES = {
+    "boundary": "the force boundary",
+    "incidents": "no boundary: cells near the incidents",
+    "extent": "not clipped: the incidents' bounding box",
+}
+
+
+def _study_area_text(run: HotspotRun) -> str:
+    basis = (run.summary or {}).get("study_area_basis")
+    if basis:
+        return STUDY_AREA_BASES.get(basis, basis)
+    return "clipped to the boundary" if run.clip_to_boundary else "not clipped"
 
 
 def _method_settings(run: HotspotRun) -> list[tuple[str, str]]:
@@ -211,7 +252,12 @@ def _method_settings(run: HotspotRun) -> list[tuple[str, str]]:
         if name.startswith("neighbourhood_"):
             continue
         if name in options:
-            rows.append((form_fields[name].label, f"{options[name]:g}"))
+            value, field = options[name], form_fields[name]
+            if isinstance(field, ChoiceField):
+                text = str(dict(field.choices).get(value, value))
+            else:
+                text = f"{value:g}"
+            rows.append((field.label, text))
     if run.method == HotspotRun.Method.GISTAR:
         rows.insert(0, ("Neighbourhood", _neighbourhood_text(options.get("neighbourhood"))))
     return rows
@@ -231,14 +277,16 @@ def _summary(run: HotspotRun) -> list[tuple[str, str]]:
         return []
     return [
         ("Incidents analysed", _count(summary.get("incidents"))),
+        *_left_out(summary),
         ("Hotspots", _count(summary.get("hotspots"))),
         *_area_rows(summary),
         ("Incidents in hotspots", _count(summary.get("incidents_in_hotspots"))),
         ("Share of incidents", _percent(summary.get("share_of_incidents"))),
         ("Share of area", _percent(summary.get("share_of_area"))),
         ("PAI", _ratio(summary.get("pai"), 1)),
-        ("Study area", f"{_ratio(summary.get('study_area_km2'), 1)} km²"),
+        ("Study area", _study_area_size(summary)),
         ("Times of day in the data", "yes" if summary.get("has_times") else "no, months only"),
+        *_month_notes(summary),
     ]
 
 
@@ -250,6 +298,35 @@ def _area_rows(summary: dict) -> list[tuple[str, str]]:
         ("Hotspot areas (context)", f"{summary['hotspot_areas']}, the largest "
                                     f"{summary['largest_area_km2']:.2f} km²"),
     ]  # fmt: skip
+
+
+def _study_area_size(summary: dict) -> str:
+    size = f"{_ratio(summary.get('study_area_km2'), 1)} km²"
+    basis = summary.get("study_area_basis")
+    return f"{size} ({STUDY_AREA_BASES[basis]})" if basis in STUDY_AREA_BASES else size
+
+
+def _left_out(summary: dict) -> list[tuple[str, str]]:
+    """Incidents read but outside the study area, and cells added to hold edge incidents."""
+    rows = []
+    if summary.get("incidents_outside_study_area"):
+        rows.append(("Outside the study area", _count(summary["incidents_outside_study_area"])))
+    if summary.get("cells_added_for_incidents"):
+        rows.append((
+            "Edge cells added",
+            f"{_count(summary['cells_added_for_incidents'])} "
+            f"({_count(summary.get('incidents_in_added_cells'))} incidents)",
+        ))  # fmt: skip
+    return rows
+
+
+def _month_notes(summary: dict) -> list[tuple[str, str]]:
+    rows = []
+    if summary.get("missing_months"):
+        rows.append(("Months without data", month_ranges(summary["missing_months"])))
+    if summary.get("flagged_months"):
+        rows.append(("Flagged months", month_ranges(summary["flagged_months"])))
+    return rows
 
 
 def _timings(run: HotspotRun) -> list[tuple[str, str]]:

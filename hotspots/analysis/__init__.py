@@ -28,8 +28,16 @@ from .describe import (
     suggest_patrol_window,
 )
 from .gistar import GiStarResult, Neighbourhood, fdr_bh, gistar, window_sum
-from .grid import BNG, Grid, bin_cells, bin_points, cells_to_mask, mask_from_polygon
-from .kde import gaussian_kernel, kde_from_grid, kde_surface
+from .grid import (
+    BNG,
+    Grid,
+    bin_cells,
+    bin_points,
+    cells_to_mask,
+    mask_from_polygon,
+    mask_near_cells,
+)
+from .kde import gaussian_kernel, kde_from_grid, kde_surface, quartic_kernel
 from .metrics import OutOfSampleScore, capture_share, jaccard, out_of_sample, pai, rri
 from .pipeline import GiStarHotspots, find_gistar_hotspots
 from .points import (
@@ -81,10 +89,12 @@ __all__ = [
     "kde_surface",
     "label_contiguous",
     "mask_from_polygon",
+    "mask_near_cells",
     "monthly_trend",
     "out_of_sample",
     "pai",
     "polygon_centroid",
+    "quartic_kernel",
     "records_to_frame",
     "rri",
     "suggest_patrol_window",

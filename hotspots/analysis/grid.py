@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
 
 BNG = "EPSG:27700"
 _BLOCK = 1 << 16
@@ -184,3 +185,17 @@ def mask_from_polygon(grid: Grid, geometry: shapely.Geometry) -> NDArray[np.bool
     """Study-area mask: cells whose centre lies inside ``geometry`` (same CRS, metres)."""
     cx, cy = grid.centres()
     return np.asarray(shapely.contains_xy(geometry, cx, cy), dtype=bool).reshape(grid.shape)
+
+
+def mask_near_cells(grid: Grid, cells: ArrayLike, buffer_m: float) -> NDArray[np.bool_]:
+    """Study-area mask from incidents alone: the cells holding one (flat ``cells``, ``-1`` =
+    off grid), grown by every cell whose centre lies within ``buffer_m`` metres of theirs,
+    with enclosed holes filled (a park inside a town is part of the town)."""
+    idx = np.asarray(cells, dtype=np.intp)
+    occupied = cells_to_mask(grid, np.unique(idx[idx >= 0]))
+    reach = int(buffer_m // grid.cell_m)
+    if reach > 0:
+        offsets = np.arange(-reach, reach + 1)
+        disc = (offsets[:, None] ** 2 + offsets[None, :] ** 2) * grid.cell_m**2 <= buffer_m**2
+        occupied = ndimage.binary_dilation(occupied, structure=disc)
+    return np.asarray(ndimage.binary_fill_holes(occupied), dtype=bool)

@@ -34,8 +34,9 @@ METHODS = ("gistar", "kde", "dbscan", "hdbscan")
 class MethodOptions:
     """Settings of every method; each uses its own. Distances in metres.
 
-    Gi*: ``neighbourhood`` and ``alpha`` (after the FDR correction). KDE: ``bandwidth_m`` and
-    the share of the study area to select (``kde_share``). DBSCAN: ``eps_m`` and
+    Gi*: ``neighbourhood`` and ``alpha`` (after the FDR correction). KDE: ``kernel``
+    ("gaussian", bandwidth = standard deviation, or "quartic", bandwidth = search radius),
+    ``bandwidth_m`` and the share of the study area to select (``kde_share``). DBSCAN: ``eps_m`` and
     ``min_samples``. HDBSCAN: ``min_cluster_size`` (set it above typical stack sizes: a map
     point holding that many incidents becomes a cluster of its own).
     """
@@ -44,6 +45,7 @@ class MethodOptions:
     alpha: float = 0.05
     permutations: int = 0
     bandwidth_m: float = 300.0
+    kernel: str = "gaussian"
     kde_share: float = 0.02
     eps_m: float = 150.0
     min_samples: int = 40
@@ -57,7 +59,8 @@ class MethodOptions:
 @dataclass(frozen=True)
 class MethodResult:
     """Ranked patrol-scale hotspots, the hotspot areas they were carved from, and the per-cell
-    score behind them (z, density or cluster count)."""
+    score behind them: Gi* z, KDE density (incidents, or harm, per km² over the period) or
+    cluster cell count."""
 
     method: str
     hotspots: tuple[Hotspot, ...]
@@ -113,7 +116,8 @@ def _gistar(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodR
 
 
 def _kde(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodResult:
-    density = kde_from_grid(values, grid.cell_m, options.bandwidth_m)
+    # Per km², not per m²: a town-centre peak then reads as hundreds, not 0.0003.
+    density = kde_from_grid(values, grid.cell_m, options.bandwidth_m, kernel=options.kernel) * 1e6
     selected = top_cells(density, options.kde_share, mask)
     chosen = _select(selected, counts, values, density, grid, options)
     return MethodResult("kde", chosen.hotspots, density, counts, chosen.areas)

@@ -17,7 +17,8 @@ from hotspots.analysis import Neighbourhood, cells_to_polygon, describe_hotspots
 from hotspots.analysis.labels import Place, place_label, unique_labels
 from hotspots.analysis.methods import MethodOptions, compare_methods, find_hotspots
 from hotspots.models import Category, Force, Hotspot, HotspotArea, HotspotRun, ImportBatch
-from hotspots.services.geometry import force_study_area, point_to_lonlat, to_lonlat
+from hotspots.services.geometry import force_study_area, point_to_lonlat, study_area, to_lonlat
+from hotspots.services.run_setup import run_setup_notes
 
 Progress = Callable[[float, str], None]
 OPTION_NAMES = set(MethodOptions.__dataclass_fields__) - {"neighbourhood"}
@@ -78,7 +79,8 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
         raise JobError("No located incidents in the force area match this period and selection.")
     progress(30, f"analysing {len(data):,} incidents")
     clock = time.perf_counter()
-    grid, mask = force_study_area(run.force, data.x, data.y, run.cell_m, run.clip_to_boundary)
+    area = study_area(run.force, data.x, data.y, run.cell_m, run.clip_to_boundary)
+    grid, mask = area.grid, area.mask
     weights = _weights(run, data)
     options = method_options(
         run.options, min_incidents=run.min_incidents, max_hotspots=run.max_hotspots
@@ -101,19 +103,22 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
     hotspots = [
         _hotspot(run, record, context, label) for record, label in zip(records, labels, strict=True)
     ]
-    areas = [_area(run, grid, area, context) for area in result.areas]
+    areas = [_area(run, grid, found, context) for found in result.areas]
     with transaction.atomic():
         run.hotspots.all().delete()
         run.areas.all().delete()
         HotspotArea.objects.bulk_create(areas)
-        by_number = {area.number: area for area in areas}
+        by_number = {hotspot_area.number: hotspot_area for hotspot_area in areas}
         for hotspot, found in zip(hotspots, result.hotspots, strict=True):
             hotspot.area = by_number.get(found.area)
         Hotspot.objects.bulk_create(hotspots)
         timings["describe_s"] = time.perf_counter() - clock
         run.grid = {**asdict(grid), "study_cells": study_cells}
         run.timings = {k: round(v, 3) for k, v in timings.items()}
-        run.summary = _summary(hotspots, areas, context)
+        run.summary = {
+            **_summary(hotspots, areas, context),
+            **run_setup_notes(run=run, area=area, data=data),
+        }
         run.save(update_fields=["grid", "timings", "summary"])
     return run.summary
 
@@ -288,8 +293,8 @@ def _finite(row: dict) -> dict:
     return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in row.items()}
 
 
-OPTION_FIELDS = ("alpha", "permutations", "bandwidth_m", "kde_share", "eps_m", "min_samples",
-                 "min_cluster_size", "max_area_km2")  # fmt: skip
+OPTION_FIELDS = ("alpha", "permutations", "bandwidth_m", "kernel", "kde_share", "eps_m",
+                 "min_samples", "min_cluster_size", "max_area_km2")  # fmt: skip
 
 
 def _options(data: dict) -> dict:

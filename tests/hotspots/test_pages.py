@@ -13,7 +13,7 @@ from django.urls import resolve
 from core.jobs import job_start
 from core.models import Job
 from hotspots.forms_runs import ComparisonForm, RunForm
-from hotspots.models import Force, HotspotRun
+from hotspots.models import Category, Force, HotspotRun
 from hotspots.serializers import RunRequestSerializer
 from hotspots.services.imports import incidents_import_police_uk
 from hotspots.services.runs import hotspot_run_request
@@ -64,7 +64,8 @@ def run_form_data(**overrides) -> dict:
         "force": "testshire", "source": "police_uk", "method": "gistar",
         "period_start": "2025-01", "period_end": "2025-04", "selection": "asb",
         "cell_m": "150", "neighbourhood_kind": "queen", "neighbourhood_order": "1",
-        "alpha": "0.05", "bandwidth_m": "300", "kde_share": "0.02", "eps_m": "150",
+        "alpha": "0.05", "bandwidth_m": "300", "kernel": "gaussian", "kde_share": "0.02",
+        "eps_m": "150",
         "min_samples": "40", "min_cluster_size": "60", "min_incidents": "10",
         "max_hotspots": "20", "clip_to_boundary": "on",
     }  # fmt: skip
@@ -248,7 +249,9 @@ def test_unfinished_run_page_shows_progress_not_map(force, manager_client):
 
 def test_failed_run_page_explains(force, manager_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        run = run_for(force, period_start="2020-01", period_end="2020-02")
+        unused = Category.objects.create(name="Never seen", slug="never-seen", group="crime",
+                                         harm_weight=1)  # fmt: skip
+        run = run_for(force, selection="chosen", categories=[unused.slug])
     page = manager_client.get(f"/hotspots/runs/{run.pk}/").content.decode()
     assert "The run failed" in page and "No located incidents" in page
 

@@ -12,7 +12,7 @@ from sklearn.cluster import DBSCAN
 
 from hotspots import selectors
 from hotspots.ingest.force_export import ExportMapping
-from hotspots.models import Force, HotspotRun
+from hotspots.models import Category, Force, HotspotRun
 from hotspots.serializers import RunRequestSerializer
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
 from hotspots.services.runs import hotspot_run_request
@@ -157,10 +157,24 @@ def test_harm_weighting_changes_the_ranking_basis(force):
     assert weighted.hotspots.first().harm > plain.hotspots.first().harm
 
 
-def test_empty_selection_fails_with_explanation(force):
+def test_a_period_without_data_is_refused_naming_the_months(force):
     payload = {"force": force.slug, "period_start": "2019-01", "period_end": "2019-03"}
     serializer = RunRequestSerializer(data=payload)
-    assert serializer.is_valid()
+    assert not serializer.is_valid()
+    assert serializer.errors["period_start"] == [
+        "Exampleshire has no police.uk data for 2019-01…2019-03; it has 2024-07…2024-12."
+    ]
+
+
+def test_empty_selection_fails_with_explanation(force):
+    unused = Category.objects.create(name="Never seen", slug="never-seen", group="crime",
+                                     harm_weight=1)  # fmt: skip
+    payload = {
+        "force": force.slug, "period_start": "2024-07", "period_end": "2024-12",
+        "selection": "chosen", "categories": [unused.slug],
+    }  # fmt: skip
+    serializer = RunRequestSerializer(data=payload)
+    assert serializer.is_valid(), serializer.errors
     result = hotspot_run_request(data=serializer.validated_data, user=None, sync=True)
     assert result.job.status == "failed"
     assert "No located incidents" in result.job.error

@@ -1,10 +1,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Max
 
 from core.progress import ProgressBar
-from hotspots.models import Force, HotspotRun, Incident
+from hotspots.models import Force, HotspotRun
 from hotspots.serializers import RunRequestSerializer
 from hotspots.services.exports import (
     hotspots_csv,
@@ -24,8 +23,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         add = parser.add_argument
         add("--force", required=True, help="Force slug.")
-        add("--from", dest="period_start", help="First month YYYY-MM (default: 12 months back).")
-        add("--to", dest="period_end", help="Last month YYYY-MM (default: the latest imported).")
+        add(
+            "--from", dest="period_start",
+            help="First month YYYY-MM (default: the force's latest 12 months held without a gap, "
+            "or 12 months to --to).",
+        )  # fmt: skip
+        add("--to", dest="period_end", help="Last month YYYY-MM (default: the latest held).")
+        add(
+            "--allow-missing-months", action="store_true",
+            help="Run over months the force has no data for (counted as empty); without it a "
+            "period with such months is refused and they are named.",
+        )  # fmt: skip
         add("--method", default="gistar", choices=[m for m, _ in HotspotRun.Method.choices])
         add("--select", dest="selection", default="asb", choices=["asb", "crime", "all", "chosen"])
         add(
@@ -39,6 +47,11 @@ class Command(BaseCommand):
         add("--neighbourhood", default="queen:1", help="queen:ORDER or distance:METRES (Gi*).")
         add("--alpha", type=float, default=0.05, help="Gi* significance after FDR.")
         add("--bandwidth", dest="bandwidth_m", type=float, default=300, help="KDE bandwidth, m.")
+        add(
+            "--kernel", default="gaussian", choices=["gaussian", "quartic"],
+            help="KDE kernel: gaussian (bandwidth = standard deviation) or quartic "
+            "(bandwidth = search radius).",
+        )  # fmt: skip
         add("--kde-share", type=float, default=0.02, help="KDE: share of the area to select.")
         add("--eps", dest="eps_m", type=float, default=150, help="DBSCAN radius, metres.")
         add("--min-samples", type=int, default=40, help="DBSCAN core size (incidents).")
@@ -69,17 +82,9 @@ class Command(BaseCommand):
         force = Force.objects.filter(slug=options["force"]).first()
         if force is None:
             raise CommandError(f"No force {options['force']!r}; import its data first.")
-        start, end = options["period_start"], options["period_end"]
-        if not end:
-            latest = Incident.objects.filter(force=force).aggregate(m=Max("month"))["m"]
-            if latest is None:
-                raise CommandError(f"{force} has no incidents.")
-            end = f"{latest:%Y-%m}"
-        if not start:
-            start = _twelve_months_to(end)
+        # Periods left out default in the serializer, from the months the force holds.
         payload = {
             **{k: v for k, v in options.items() if v is not None},
-            "period_start": start, "period_end": end,
             "categories": [c for c in options["categories"].split(",") if c],
             "harm_weighted": options["harm"], "clip_to_boundary": not options["no_clip"],
             "neighbourhood": _neighbourhood(options["neighbourhood"]),
@@ -92,9 +97,9 @@ class Command(BaseCommand):
     def _report(self, run: HotspotRun) -> None:
         s = run.summary
         self.stdout.write(self.style.SUCCESS(
-            f"{s['hotspots']} hotspots hold {s['share_of_incidents']:.1%} of {s['incidents']:,} "
-            f"incidents on {s['share_of_area']:.2%} of the area (PAI {s['pai']:.1f}); "
-            f"timings {run.timings}"
+            f"{run.period_start:%Y-%m}…{run.period_end:%Y-%m}: {s['hotspots']} hotspots hold "
+            f"{s['share_of_incidents']:.1%} of {s['incidents']:,} incidents on "
+            f"{s['share_of_area']:.2%} of the area (PAI {s['pai']:.1f}); timings {run.timings}"
         ))  # fmt: skip
         if s.get("hotspot_areas"):
             self.stdout.write(
@@ -102,11 +107,15 @@ class Command(BaseCommand):
                 f"{s['largest_hotspot_km2']:.3f} km²), carved from {s['hotspot_areas']} hotspot "
                 f"area(s) (largest {s['largest_area_km2']:.2f} km²)."
             )
+        for warning in s.get("warnings", []):
+            self.stdout.write(self.style.WARNING(f"Warning: {warning}"))
+        for note in s.get("notes", []):
+            self.stdout.write(f"Note: {note}")
         for h in run.hotspots.order_by("rank"):
             window = f"  {h.patrol_window}" if h.patrol_window else ""
             self.stdout.write(
                 f"{h.rank:>3}. {h.label[:48]:<48} {h.incident_count:>6} incidents  "
-                f"PAI {h.pai:6.1f}  peak {h.peak_score:6.2f}{window}"
+                f"PAI {h.pai:6.1f}  peak {h.peak_score:8,.2f}{window}"
             )
 
     def _export(self, run: HotspotRun, path: Path) -> None:
@@ -122,13 +131,6 @@ class Command(BaseCommand):
         else:
             raise CommandError("--export must end in .geojson, .csv or .gpkg")
         self.stdout.write(f"Wrote {path}")
-
-
-def _twelve_months_to(end: str) -> str:
-    """The first of the twelve months ending with `end` ('YYYY-MM')."""
-    year, month = int(end[:4]), int(end[5:7])
-    index = year * 12 + month - 1 - 11
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _neighbourhood(text: str) -> dict:

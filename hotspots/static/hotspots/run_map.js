@@ -13,6 +13,9 @@
   const HEAT_HIGH = [103, 0, 13];
   const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // How the run's method scores a hotspot's peak (set from the page data).
+  let peak = { label: "Peak score", digits: 2 };
+
   function finite(value) {
     return typeof value === "number" && isFinite(value);
   }
@@ -70,7 +73,7 @@
       ["Share of incidents", pct(h.share_of_incidents)],
       ["Share of area", pct(h.share_of_area)],
       ["PAI", num(h.pai, 1)],
-      ["Peak score", num(h.peak_score, 2)],
+      [esc(peak.label), num(h.peak_score, peak.digits)],
       ["Top categories", topCategories(h.counts_by_category, names) || "—"],
       ["Patrol window", esc(h.patrol_window) || "—"],
       ["Size", num(h.area_m2 / 1e6, 3) + " km²"],
@@ -258,6 +261,7 @@
     }
     const data = JSON.parse(dataEl.textContent);
     const names = data.categories || {};
+    if (data.peak) peak = data.peak;
     const panel = document.getElementById("hotspot-detail");
     const rows = Array.from(document.querySelectorAll("tr[data-rank]"));
     const map = baseMap(mapEl, data.tiles);
