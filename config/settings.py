@@ -122,6 +122,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Geography: projected coordinates in metres, computed once at import.
 PROJECTED_CRS = env_crs("PROJECTED_CRS", "EPSG:27700")
 GRID_CELL_M = env_int("GRID_CELL_M", 150, minimum=10)
+# Monitoring after each import: a selected hotspot has cooled when it was not a significant
+# Gi* hot spot in any of this many latest months.
+HOTSPOT_MONITOR_RECENT_MONTHS = env_int("HOTSPOT_MONITOR_RECENT_MONTHS", 3, minimum=1)
 # Leaflet base-map tiles; empty means no base map (works on a closed network).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "") or ""

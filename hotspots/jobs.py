@@ -8,6 +8,7 @@ from core.models import Job
 from hotspots.ingest.force_export import ExportMapping
 from hotspots.models import Force, HotspotRun
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
+from hotspots.services.monitoring import MONITOR_JOB, hotspots_monitor
 from hotspots.services.runs import hotspot_run_execute, method_options, methods_compare
 
 
@@ -69,3 +70,9 @@ def compare(job: Job, progress: Progress) -> dict:
 
 def _month(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[5:7]), 1)
+
+
+@job_kind(MONITOR_JOB)
+def monitor(job: Job, progress: Progress) -> dict:
+    force = Force.objects.get(slug=job.params["force"])
+    return hotspots_monitor(force=force, job=job, progress=progress)

@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q, Sum
 from hotspots.models import (
     Category,
     Force,
+    HotspotReview,
     HotspotRun,
     ImportBatch,
     Incident,
@@ -137,3 +138,11 @@ def hotspot_list(*, run: HotspotRun):
 def latest_month() -> dt.date | None:
     """The last month any force has data for: the forms' periods default to end there."""
     return MonthlyStat.objects.aggregate(last=Max("month"))["last"]
+
+
+def hotspot_review_list(*, force: Force | None = None):
+    """Monitoring reviews, those needing attention first (most cooled, then most emerging)."""
+    reviews = HotspotReview.objects.with_details().order_by(
+        "-cooled", "-emerging_outside", "force__name", "kind", "-object_id"
+    )
+    return reviews.filter(force=force) if force else reviews

@@ -1,7 +1,15 @@
 from rest_framework import serializers
 
 from core.serializers import JobSerializer
-from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, QualityFlag
+from hotspots.models import (
+    Category,
+    Force,
+    Hotspot,
+    HotspotReview,
+    HotspotRun,
+    ImportBatch,
+    QualityFlag,
+)
 
 
 class ForceSerializer(serializers.ModelSerializer):
@@ -195,3 +203,19 @@ class ComparisonRequestSerializer(SelectionSerializer):
                 {"test_start": "The test period must come after the selection period."}
             )
         return data
+
+
+class HotspotReviewSerializer(serializers.ModelSerializer):
+    """A monitoring review. `result` holds, per selected hotspot, whether it cooled, its
+    hot months among the latest and its emerging-hot-spot pattern, and the new or
+    intensifying places outside the selection (cells, pattern, peak z, lon/lat)."""
+
+    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = HotspotReview
+        fields = [
+            "id", "force", "kind", "object_id", "label", "url", "run", "selection_start",
+            "selection_end", "recent_start", "recent_end", "hotspots", "cooled",
+            "emerging_outside", "jaccard", "result", "job", "reviewed_at",
+        ]  # fmt: skip
