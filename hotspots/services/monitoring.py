@@ -91,6 +91,7 @@ def hotspots_monitor(*, force: Force, job=None, progress: Progress | None = None
     """Review every selection of the force; returns what the job stores as its result."""
     report = progress or (lambda percent, message="": None)
     selections = [s for source in list(_SOURCES.values()) for s in source(force)]
+    _drop_stale_reviews(force, selections)
     if not selections:
         return {"force": force.slug, "reviews": 0, "skipped": []}
     reviewed, skipped = [], []
@@ -109,6 +110,17 @@ def hotspots_monitor(*, force: Force, job=None, progress: Progress | None = None
         "emerging_outside": sum(r.emerging_outside for r in reviewed),
         "skipped": skipped,
     }
+
+
+def _drop_stale_reviews(force: Force, selections: list[Selection]) -> None:
+    """Reviews of selections no longer in use (a superseded run, an unpublished plan) go."""
+    current = {(s.kind, s.object_id) for s in selections}
+    stale = [
+        pk
+        for pk, kind, object_id in force.hotspot_reviews.values_list("pk", "kind", "object_id")
+        if (kind, object_id) not in current
+    ]
+    HotspotReview.objects.filter(pk__in=stale).delete()
 
 
 @transaction.atomic

@@ -138,9 +138,24 @@ def test_a_second_pass_replaces_the_review(run) -> None:
     assert HotspotReview.objects.count() == 1
 
 
+def test_a_newer_run_replaces_the_older_runs_review(run) -> None:
+    hotspots_monitor(force=run.force)
+    job = Job.objects.create(kind="hotspots.find", status=Job.Status.SUCCEEDED)
+    newer = HotspotRun.objects.create(
+        force=run.force, period_start=MONTHS[3], period_end=MONTHS[8], selection="all", job=job,
+        grid={**GRID, "study_cells": N * N},
+    )  # fmt: skip
+    make_hotspot(newer, 1, D, "Delta Lane")
+    hotspots_monitor(force=run.force)
+    review = HotspotReview.objects.get()
+    assert (review.object_id, review.hotspots, review.cooled) == (newer.pk, 1, 0)
+
+
 def test_unfinished_runs_are_not_monitored(run) -> None:
+    hotspots_monitor(force=run.force)
     Job.objects.filter(pk=run.job_id).update(status=Job.Status.FAILED)
     assert hotspots_monitor(force=run.force)["reviews"] == 0
+    assert not HotspotReview.objects.exists()  # its earlier review went with it
     assert monitoring_after_import(months={run.force.slug: ["2025-01"]}) == []
 
 
