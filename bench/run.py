@@ -8,7 +8,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SUITES = {
     "import": [BENCH / "import" / "bench_import.py"],
-    "hotspots": [BENCH / "hotspots" / "bench_gistar.py", BENCH / "hotspots" / "bench_run.py"],
+    "hotspots": [
+        BENCH / "hotspots" / "bench_gistar.py",
+        BENCH / "hotspots" / "bench_run.py",
+        BENCH / "hotspots" / "bench_emerging.py",
+    ],
     "scheduling": [BENCH / "scheduling" / "bench_scheduling.py"],
     "evaluation": [BENCH / "evaluation" / "bench_evaluation.py"],
     # Unpaced: 200 tablets sending back to back measure capacity (latency is then queueing);

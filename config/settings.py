@@ -127,6 +127,9 @@ GRID_CELL_M = env_int("GRID_CELL_M", 150, minimum=10)
 # patrolled 150 m x 150 m cells or a 150 m radius (0.0225-0.07 km²); larger significant areas
 # are split around their peaks (hotspots/analysis/clusters.py).
 HOTSPOT_MAX_AREA_KM2 = env_float("HOTSPOT_MAX_AREA_KM2", 0.1, minimum=0.001)
+# Monitoring after each import: a selected hotspot has cooled when it was not a significant
+# Gi* hot spot in any of this many latest months.
+HOTSPOT_MONITOR_RECENT_MONTHS = env_int("HOTSPOT_MONITOR_RECENT_MONTHS", 3, minimum=1)
 # Leaflet base-map tiles; empty means no base map (works on a closed network).
 MAP_TILE_URL = env_str("MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "") or ""

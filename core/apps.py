@@ -10,3 +10,5 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        # Cards for the manager's home page live in each app's panels.py.
+        autodiscover_modules("panels")

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core import selectors
+from core.panels import manager_panels
 from core.roles import COMMANDER, HOME_URL_NAMES, MANAGER, OFFICER, has_role, primary_role
 
 
@@ -36,7 +37,8 @@ def home(request):
 @role_required(MANAGER)
 def manager_home(request):
     jobs = selectors.job_list(user=request.user)[:10]
-    return render(request, "core/home_manager.html", {"jobs": jobs})
+    context = {"jobs": jobs, "panels": manager_panels(request)}
+    return render(request, "core/home_manager.html", context)
 
 
 @role_required(COMMANDER)

@@ -8,6 +8,7 @@ from core.months import parse_month
 from hotspots.ingest.force_export import ExportMapping
 from hotspots.models import Force, HotspotRun
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
+from hotspots.services.monitoring import MONITOR_JOB, hotspots_monitor
 from hotspots.services.runs import hotspot_run_execute, method_options, methods_compare
 
 
@@ -68,3 +69,9 @@ def compare(job: Job, progress: Progress) -> dict:
         harm_weighted=params.get("harm_weighted", False),
         progress=progress,
     )
+
+
+@job_kind(MONITOR_JOB)
+def monitor(job: Job, progress: Progress) -> dict:
+    force = Force.objects.get(slug=job.params["force"])
+    return hotspots_monitor(force=force, job=job, progress=progress)

@@ -342,3 +342,54 @@ class Hotspot(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.rank} {self.label}"
+
+
+class HotspotReviewQuerySet(models.QuerySet):
+    def with_details(self):
+        return self.select_related("force", "run", "job")
+
+    def needing_attention(self):
+        """Reviews with a cooled hotspot or an emerging place outside the selection."""
+        return self.filter(Q(cooled__gt=0) | Q(emerging_outside__gt=0))
+
+
+class HotspotReview(models.Model):
+    """The latest re-scoring of one selection of hotspots (a run's, or a published plan's)
+    against the months since: which hotspots cooled, which new or intensifying places lie
+    outside it, and how stable its cells are. One row per selection, replaced by each
+    monitoring pass; `result` is `hotspots.analysis.monitoring.SelectionReview.to_json()`
+    plus the hotspots' ids and labels and the places' lon/lat."""
+
+    class Kind(models.TextChoices):
+        RUN = "run", "Latest hotspot run"
+        PLAN = "plan", "Published patrol plan"
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="hotspot_reviews")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The run's or plan's id: a plan lives in the patrols app, which this app must not import.
+    object_id = models.PositiveIntegerField()
+    label = models.CharField(max_length=255)
+    url = models.CharField(max_length=255, blank=True)
+    run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="reviews")
+    selection_start = models.DateField()
+    selection_end = models.DateField()
+    recent_start = models.DateField(help_text="First of the latest months judged.")
+    recent_end = models.DateField(help_text="Latest month held for the force.")
+    hotspots = models.PositiveIntegerField(default=0)
+    cooled = models.PositiveIntegerField(default=0)
+    emerging_outside = models.PositiveIntegerField(default=0)
+    jaccard = models.FloatField(null=True, blank=True)
+    result = models.JSONField(default=dict)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL)
+    reviewed_at = models.DateTimeField(auto_now=True)
+
+    objects = HotspotReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["force", "kind", "-object_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="hotspot_review_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.label}"

@@ -10,6 +10,7 @@ from core.months import latest_unbroken, month_span
 from hotspots.models import (
     Category,
     Force,
+    HotspotReview,
     HotspotRun,
     ImportBatch,
     Incident,
@@ -232,3 +233,11 @@ def flagged_month_list() -> dict[int, list[dt.date]]:
     for force_id, month in rows.distinct():
         months[force_id].append(month)
     return dict(months)
+
+
+def hotspot_review_list(*, force: Force | None = None):
+    """Monitoring reviews, those needing attention first (most cooled, then most emerging)."""
+    reviews = HotspotReview.objects.with_details().order_by(
+        "-cooled", "-emerging_outside", "force__name", "kind", "-object_id"
+    )
+    return reviews.filter(force=force) if force else reviews

@@ -10,6 +10,7 @@ from hotspots.models import (
     Force,
     Hotspot,
     HotspotArea,
+    HotspotReview,
     HotspotRun,
     ImportBatch,
     QualityFlag,
@@ -283,3 +284,19 @@ class ComparisonRequestSerializer(SelectionSerializer):
         self.check_period(data, "selection_start", "selection_end")
         self.check_period(data, "test_start", "test_end")
         return data
+
+
+class HotspotReviewSerializer(serializers.ModelSerializer):
+    """A monitoring review. `result` holds, per selected hotspot, whether it cooled, its
+    hot months among the latest and its emerging-hot-spot pattern, and the new or
+    intensifying places outside the selection (cells, pattern, peak z, lon/lat)."""
+
+    force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = HotspotReview
+        fields = [
+            "id", "force", "kind", "object_id", "label", "url", "run", "selection_start",
+            "selection_end", "recent_start", "recent_end", "hotspots", "cooled",
+            "emerging_outside", "jaccard", "result", "job", "reviewed_at",
+        ]  # fmt: skip

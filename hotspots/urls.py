@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from hotspots import views
 from hotspots.api import incidents as api
+from hotspots.api import monitoring as monitoring_api
 from hotspots.api import runs as runs_api
 
 urlpatterns = [
@@ -41,6 +42,7 @@ urlpatterns += [
         name="api-run-gpkg",
     ),
     path("api/hotspot-comparisons/", runs_api.ComparisonApi.as_view(), name="api-comparison"),
+    path("api/monitoring/", monitoring_api.HotspotReviewListApi.as_view(), name="api-monitoring"),
 ]
 
 urlpatterns += [path("", include("hotspots.urls_pages"))]

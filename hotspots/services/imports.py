@@ -40,6 +40,7 @@ from hotspots.services.forces import (
     force_has_boundary,
     force_set_boundary,
 )
+from hotspots.services.monitoring import monitoring_after_import
 from hotspots.services.quality import (
     monthly_stats_build,
     monthly_stats_replace,
@@ -185,6 +186,7 @@ def _import(
     if errors and reject:
         _record_rejected(read, writer)
         raise ImportRejected(errors)
+    monitoring_after_import(months=writer.summary.months, user=writer.user)
     return writer.summary
 
 
