@@ -1202,14 +1202,21 @@ def _hotspot_truth(
     }
     split = ds.config.month_index(ds.config.effect_start)
     background = (ds.lam_bg[disc] / ds.effect[disc]).sum(axis=(0, 1))
-    return _hotspot_definition(ds.hotspots[h]) | {
-        "map_points": int(disc.sum()),
-        "background_expected_monthly": [_r(v) for v in background],
-        "expected_monthly": _per_category(expected),
-        "generated_monthly": _per_category(generated[h + 1]),
-        "before": _period_summary(arrays, slice(0, split)),
-        "after": _period_summary(arrays, slice(split, None)),
-    }
+    # With planted artefacts the published rows differ from the generated ones in more than
+    # the default artefact month: record them too (only then, so default output is unchanged).
+    planted = {"published_monthly": _per_category(published[h + 1])} if ds.config.artefacts else {}
+    return (
+        planted
+        | _hotspot_definition(ds.hotspots[h])
+        | {
+            "map_points": int(disc.sum()),
+            "background_expected_monthly": [_r(v) for v in background],
+            "expected_monthly": _per_category(expected),
+            "generated_monthly": _per_category(generated[h + 1]),
+            "before": _period_summary(arrays, slice(0, split)),
+            "after": _period_summary(arrays, slice(split, None)),
+        }
+    )
 
 
 def _table(values: npt.NDArray[Any], months: tuple[str, ...]) -> dict[str, dict[str, float]]:
