@@ -47,6 +47,7 @@ class QualityFlagSerializer(serializers.ModelSerializer):
             "force",
             "category",
             "month",
+            "kind",
             "rule",
             "reason",
             "score",

@@ -28,6 +28,7 @@ def incident_data(request):
         "forces": selectors.force_list(),
         "batches": selectors.batch_list()[:50],
         "flags": selectors.quality_flag_list(),
+        "flag_summaries": selectors.quality_flag_summaries(),
     }
     return render(request, "hotspots/incident_data.html", context)
 

@@ -184,3 +184,13 @@ def test_group_weights_are_the_count_weighted_mean():
     weights = harm_weights(setup, counts, [0, 1, 2, 3])
     common = (18 * 100 + 10 * 80 + 90 * 20) / 200
     assert weights == pytest.approx([common, common, common, 40.0])
+
+
+def test_the_evaluate_command_refuses_with_the_reason(world):
+    from django.core.management import CommandError, call_command
+
+    _, run, _ = world
+    with pytest.raises(CommandError, match="Nothing is left to compare.*2013-08"):
+        call_command(
+            "evaluate", "--run", str(run.pk), "--after", "2013-08:2013-08", "--flagged", "exclude"
+        )

@@ -130,3 +130,37 @@ def test_importer_stores_the_published_name_beside_the_harmonised_one(tmp_path):
         "Anti-social behaviour": "Anti-social behaviour",
     }
     assert not Category.objects.get(name="Possession of weapons").incidents.exists()
+
+
+@pytest.mark.django_db
+def test_incident_data_page_summarises_the_flags(manager_client):
+    from hotspots.models import Force, QualityFlag
+    from hotspots.quality_summary import month_ranges
+
+    force = Force.objects.create(name="Oldshire Police", slug="oldshire")
+    burglary = Category.objects.get(name="Burglary")
+    months = [dt.date(2010 + (11 + i) // 12, (11 + i) % 12 + 1, 1) for i in range(12)]
+    flags = [
+        QualityFlag(force=force, month=m, kind="release", rule="no_crime_ids", reason="r",
+                    count=1)
+        for m in months
+    ] + [
+        QualityFlag(force=force, month=dt.date(2012, 3, 1), rule="force_month", reason="dip",
+                    count=5),
+        QualityFlag(force=force, category=burglary, month=dt.date(2014, 2, 1),
+                    rule="round_cap", reason="capped", count=200),
+    ]  # fmt: skip
+    QualityFlag.objects.bulk_create(flags)
+    page = manager_client.get("/incidents/").content.decode()
+    assert "12 months (2010-12…2011-11) — no Crime IDs (release property)" in page
+    assert "All categories</strong>: 1 month (2012-03) — whole force moved together" in page
+    assert "Every flag (14)" in page
+    assert month_ranges(["2022-01", "2022-06", "2022-07", "2022-09"]) == (
+        "2022-01, 2022-06…2022-07, 2022-09"
+    )
+    api = manager_client.get("/api/quality-flags/").json()
+    rows = api["results"] if isinstance(api, dict) else api
+    assert {(r["category"], r["kind"]) for r in rows} >= {
+        (None, "release"),
+        ("burglary", "artefact"),
+    }
