@@ -194,3 +194,26 @@ def test_the_evaluate_command_refuses_with_the_reason(world):
         call_command(
             "evaluate", "--run", str(run.pk), "--after", "2013-08:2013-08", "--flagged", "exclude"
         )
+
+
+def test_a_run_across_the_change_counts_the_chosen_category_with_its_group(world):
+    from hotspots.serializers import RunRequestSerializer
+    from hotspots.services.runs import hotspot_run_request
+
+    force, _, _ = world
+
+    def run(start, categories):
+        payload = {"force": force.slug, "period_start": start, "period_end": "2013-10",
+                   "selection": "chosen", "categories": categories}  # fmt: skip
+        serializer = RunRequestSerializer(data=payload)
+        assert serializer.is_valid(), serializer.errors
+        result = hotspot_run_request(data=serializer.validated_data, user=None, sync=True)
+        assert result.job.status == "succeeded", result.job.error
+        return HotspotRun.objects.get(pk=result.pk).summary
+
+    across = run("2012-05", ["possession-of-weapons"])
+    group = run("2012-05", ["possession-of-weapons", "public-order", "public-disorder-and-weapons"])
+    assert across["category_groups"] == ["Public order and weapons"]
+    assert across["incidents"] == group["incidents"]
+    within = run("2013-05", ["possession-of-weapons"])
+    assert within["category_groups"] == [] and within["incidents"] < across["incidents"] / 2
