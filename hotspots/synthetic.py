@@ -389,9 +389,9 @@ class SyntheticConfig:
             raise ValueError("artefact_month must be one of months")
         if any(a.month not in self.months for a in self.artefacts):
             raise ValueError("every planted artefact's month must be one of months")
-        for month in (self.old_schemes_before, self.no_crime_ids_before):
-            if month is not None:
-                _month_number(month)
+        for optional in (self.old_schemes_before, self.no_crime_ids_before):
+            if optional is not None:
+                _month_number(optional)
         unknown = {c for c, _ in self.base_rates} | {self.artefact_category}
         if unknown - set(CATEGORIES):
             raise ValueError(f"unknown categories: {sorted(unknown - set(CATEGORIES))}")
@@ -1332,7 +1332,7 @@ def ground_truth(ds: SyntheticDataset) -> dict[str, Any]:
 def _history_truth(ds: SyntheticDataset, generated: IntArray, published: IntArray) -> dict:
     """The optional planted history (nothing when none is planted): category names per month,
     months without Crime IDs and each planted artefact with its rows per category."""
-    cfg, out = ds.config, {}
+    cfg, out = ds.config, dict[str, Any]()
     if cfg.old_schemes_before is not None:
         names = published_categories(cfg)
         out["published_categories"] = {
@@ -1345,7 +1345,9 @@ def _history_truth(ds: SyntheticDataset, generated: IntArray, published: IntArra
     return out
 
 
-def _planted_truth(cfg, artefact: PlantedArtefact, generated, published) -> dict:
+def _planted_truth(
+    cfg: SyntheticConfig, artefact: PlantedArtefact, generated: IntArray, published: IntArray
+) -> dict[str, Any]:
     m = cfg.months.index(artefact.month)
     cats = range(len(CATEGORIES)) if artefact.category is None else [
         CATEGORIES.index(artefact.category)
