@@ -48,8 +48,8 @@ class FlagSummary:
         return f"{self.subject}: {n} month{'s' if n != 1 else ''} ({self.ranges}; {self.rule_text})"
 
 
-def month_ranges(months: Iterable[str]) -> str:
-    """'2022-01, 2022-06…2022-07' from 'YYYY-MM' months: consecutive months joined."""
+def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
+    """(first, last) 'YYYY-MM' of each run of consecutive months, in order."""
     numbers = sorted({int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months})
     runs: list[list[int]] = []
     for number in numbers:
@@ -57,10 +57,16 @@ def month_ranges(months: Iterable[str]) -> str:
             runs[-1].append(number)
         else:
             runs.append([number])
-    label = lambda n: f"{n // 12}-{n % 12 + 1:02d}"  # noqa: E731
-    return ", ".join(
-        label(run[0]) if len(run) == 1 else f"{label(run[0])}…{label(run[-1])}" for run in runs
-    )
+    return [(_label(run[0]), _label(run[-1])) for run in runs]
+
+
+def _label(number: int) -> str:
+    return f"{number // 12}-{number % 12 + 1:02d}"
+
+
+def month_ranges(months: Iterable[str]) -> str:
+    """'2022-01, 2022-06…2022-07' from 'YYYY-MM' months: consecutive months joined."""
+    return ", ".join(a if a == b else f"{a}…{b}" for a, b in month_runs(months))
 
 
 def summarise(flags: Iterable[tuple[str | None, str, str, str]]) -> list[FlagSummary]:

@@ -8,8 +8,9 @@ their own; properties of a release (no Crime IDs) are notes, not warnings.
 
 from __future__ import annotations
 
-from hotspots.quality_summary import month_ranges, sentence, summarise
+from hotspots.quality_summary import month_ranges, month_runs, sentence, summarise
 
+from .format import period_label
 from .headline import Warning, flagged_cells
 
 SCHEME_NAMES = {
@@ -29,12 +30,21 @@ def quality_warnings(results: dict, effect: str) -> list[Warning]:
         for c in results["quality"]
     )
     months = {c["month"] for c in cells}
-    title = (
-        f"data-quality flags on {len(cells)} category-month{'s' if len(cells) != 1 else ''} "
-        f"in {len(months)} month{'s' if len(months) != 1 else ''} ({month_ranges(months)})"
-    )
+    if len(summaries) <= 2:
+        named = "; ".join(f"{s.subject} {_labels(s.months)}" for s in summaries)
+        title = f"data-quality flags on {named}"
+    else:
+        title = (
+            f"data-quality flags on {len(cells)} category-months in {len(months)} months "
+            f"({_labels(months)})"
+        )
     details = tuple(f"{c['reason']}{_agreeing(c['checks'])}." for c in cells)
     return [Warning("quality", "warning", title, f"{sentence(summaries)}. {effect}", details)]
+
+
+def _labels(months) -> str:
+    """'Jan–Feb 2024, Jun 2024' for the runs of consecutive months."""
+    return ", ".join(period_label([a, b]) for a, b in month_runs(months))
 
 
 def _agreeing(checks: int) -> str:

@@ -217,3 +217,21 @@ def test_a_run_across_the_change_counts_the_chosen_category_with_its_group(world
     assert across["incidents"] == group["incidents"]
     within = run("2013-05", ["possession-of-weapons"])
     assert within["category_groups"] == [] and within["incidents"] < across["incidents"] / 2
+
+
+def test_many_flags_are_summarised_not_listed():
+    from evaluation.report.history import quality_warnings
+
+    names = ["Anti-social behaviour", "Burglary", "Drugs", "Shoplifting"]
+    flags = [
+        {"category": name.lower(), "name": name, "month": f"{2010 + m // 12}-{m % 12 + 1:02d}",
+         "rule": "collapse", "reason": f"{name} {m}", "score": 1.0}
+        for i, name in enumerate(names)
+        for m in range(i, 45, 4)
+    ]  # fmt: skip
+    [warning] = quality_warnings({"quality": flags}, "They are kept in the figures.")
+    assert warning.title == (
+        "data-quality flags on 45 category-months in 45 months (Jan 2010 – Sep 2013)"
+    )
+    assert warning.text.count(":") <= 4 and "and 1 more category" in warning.text
+    assert len(warning.details) == 45 and len(warning.title) < 100

@@ -109,7 +109,7 @@ def test_quality_and_regression_to_the_mean_warnings():
                    "long_run_mean": 15.0, "expected_fall_back": 0.25}}  # fmt: skip
     found = {w.kind: w for w in report.warnings(evaluation(data))}
     quality = found["quality"]
-    assert quality.title == "data-quality flags on 1 category-month in 1 month (2024-02)"
+    assert quality.title == "data-quality flags on Anti-social behaviour Feb 2024"
     assert quality.text.startswith("Anti-social behaviour: 1 month (2024-02; ")
     assert quality.details == ("ASB 2024-02: published twice (1 more check agree).",)
     assert "without them ASB in the hotspots would be down 6% rather than down 18%" in (
