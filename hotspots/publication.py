@@ -111,11 +111,13 @@ def force_month_flags(
     min_categories: int, sd_min: float,
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], float]]:  # fmt: skip
     """Force-months in which most categories moved together, far beyond the force's usual
-    month-to-month spread. ``grid`` needs ``force, category, month, count, expected``.
+    month-to-month spread. ``grid`` needs ``force, category, month, count, expected`` and
+    ``neighbours`` (clean neighbouring months behind ``expected``).
 
     Returns the flags (category None) and {(force, month): count/expected of the month}
     so that per-category flags repeating the same move can be withdrawn."""
-    cells = grid[grid["expected"] >= min_volume]
+    # A month needs two clean neighbours to say which side moved (with two months, either).
+    cells = grid[(grid["expected"] >= min_volume) & (grid["neighbours"] >= 2)]
     if cells.empty:
         return pd.DataFrame(), {}
     log_cell = np.log((cells["count"] + 0.5) / (cells["expected"] + 0.5))

@@ -165,3 +165,16 @@ def test_real_derbyshire_has_no_history_flags(shared_data) -> None:
     assert "force_month" not in set(flags["rule"])
     asb = flags[flags["category"] == "Anti-social behaviour"]
     assert {"2024-01", "2024-02"} <= set(asb["month"])
+
+
+def test_two_months_cannot_say_which_one_moved() -> None:
+    rows = [
+        ("f", category, month, count, 0)
+        for category in ("Burglary", "Drugs", "Robbery", "Shoplifting", "Vehicle crime")
+        for month, count in (("2024-01", 300), ("2024-02", 200))
+    ]
+    stats = pd.DataFrame(rows, columns=["force", "category", "month", "count", "duplicate_rows"])
+    assert "force_month" not in set(detect_anomalies(stats)["rule"])
+    three = pd.concat([stats, stats[stats["month"] == "2024-01"].assign(month="2024-03")])
+    flags = detect_anomalies(three)
+    assert list(flags.loc[flags["rule"] == "force_month", "month"]) == ["2024-02"]
