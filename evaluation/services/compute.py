@@ -11,6 +11,9 @@ Results (JSON, no NaN or infinity):
   hotspots   [{id, rank, label, lon, lat, role "treated"|"control", buffer_cells}]
   measures   {key: measures.measure_results(...) + monthly series and sensitivity}
   quality    [{category, name, month, period, paired_month, rule, reason, measures, excluded}]
+             (category None: the force's whole month)
+  categories across a police.uk category change, the groups compared (else None)
+  releases   properties of the releases compared, e.g. no Crime IDs [{rule, months, reason}]
   rtm        the run's selection period, its overlap with the before period, the check
   dose, activity, crossover (patrol_effects), timings
 """
