@@ -53,6 +53,8 @@ class EvaluationForm(forms.Form):
         label="Months flagged by the data-quality check",
         choices=Evaluation.FlaggedMonths.choices,
         initial=Evaluation.FlaggedMonths.WARN,
+        help_text="Excluded months leave both periods with their partner month, for every "
+        "category and the comparison area.",
     )
     minimum_count = forms.IntegerField(
         label="Minimum to claim",

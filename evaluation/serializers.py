@@ -39,8 +39,11 @@ class EvaluationRequestSerializer(serializers.Serializer):
         choices=Evaluation.Comparison.choices, default=Evaluation.Comparison.REST
     )
     flagged_months = serializers.ChoiceField(
-        choices=Evaluation.FlaggedMonths.choices, default=Evaluation.FlaggedMonths.WARN
-    )
+        choices=Evaluation.FlaggedMonths.choices, default=Evaluation.FlaggedMonths.WARN,
+        help_text="exclude: each flagged month leaves both periods with its partner month, "
+        "for every category and the comparison area; the job fails with the reason when "
+        "nothing is left or the categories cannot be compared like for like.",
+    )  # fmt: skip
     minimum_count = serializers.IntegerField(min_value=1, max_value=10_000, default=20)
     source = serializers.ChoiceField(choices=ImportBatch.Source.choices, default="police_uk")
 

@@ -126,6 +126,9 @@ class Incident(models.Model):
         Category, on_delete=models.PROTECT, related_name="incidents", db_index=False,
         db_constraint=False,
     )  # fmt: skip
+    # The category name as the file gave it (police.uk's scheme of that month, or a force's
+    # own); `category` is the harmonised one (hotspots/schemes.py, docs/categories.md).
+    published_category = models.CharField(max_length=120, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     x = models.FloatField(null=True, blank=True, help_text="Projected easting, metres.")
@@ -196,13 +199,23 @@ class QualityFlagQuerySet(models.QuerySet):
     def for_months(self, force, first, last):
         return self.filter(force=force, month__gte=first, month__lte=last)
 
+    def artefacts(self):
+        return self.filter(kind=QualityFlag.Kind.ARTEFACT)
+
 
 class QualityFlag(models.Model):
-    """A (force, category, month) count that looks like a publication artefact, with why."""
+    """A (force, category, month) count that looks like a publication artefact, with why; a
+    flag without a category concerns the force's whole month. `kind` "release" marks a
+    property of police.uk's release (e.g. no Crime IDs before 2011-12): shown, not excluded."""
+
+    class Kind(models.TextChoices):
+        ARTEFACT = "artefact", "Publication artefact"
+        RELEASE = "release", "Property of the release"
 
     force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="quality_flags")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
     month = models.DateField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ARTEFACT)
     rule = models.CharField(max_length=40)
     reason = models.TextField()
     score = models.FloatField(default=0)
@@ -217,7 +230,7 @@ class QualityFlag(models.Model):
         indexes = [models.Index(fields=["force", "month"], name="quality_flag_force_month")]
 
     def __str__(self) -> str:
-        return f"{self.force} {self.category} {self.month:%Y-%m}: {self.rule}"
+        return f"{self.force} {self.category or 'all categories'} {self.month:%Y-%m}: {self.rule}"
 
 
 class HotspotRunQuerySet(models.QuerySet):

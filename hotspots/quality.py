@@ -20,6 +20,13 @@ Rules (thresholds live in :class:`QualityConfig`, the reasoning in ``docs/data-q
   with Poisson plus estimated extra-Poisson noise so that small categories are not flagged.
 * ``round_cap``: an exact multiple of 100 that is also clearly below the neighbouring months
   and not above the same calendar month of other years.
+* ``force_month``: most categories of a force moved together (one flag for the force-month,
+  category None); per-category count flags that only repeat that move are withdrawn.
+
+The publication's history (:mod:`hotspots.publication`) shapes the series: each category is
+judged within a category scheme (a category a scheme did not publish is absent, not
+collapsed), months without Crime IDs are compared only with each other for duplicates, and
+both facts are recorded once per force-month as notes of kind ``release``, never as artefacts.
 """
 
 from __future__ import annotations
@@ -31,12 +38,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hotspots import publication
 from hotspots.formats import POLICE_UK_COLUMNS
 
 __all__ = ["FLAG_COLUMNS", "QualityConfig", "detect_anomalies", "monthly_stats"]
 
 KEY: list[str] = ["force", "category", "month"]
-FLAG_COLUMNS: list[str] = [*KEY, "rule", "reason", "score", "count", "expected"]
+FLAG_COLUMNS: list[str] = [*KEY, "rule", "reason", "score", "count", "expected", "kind"]
+SERIES: list[str] = ["force", "category", "series"]
 _MAD_TO_SD = 1.4826
 
 
@@ -70,6 +79,13 @@ class QualityConfig:
         dup_min_usual: ``duplicate_deficit`` only applies where the usual share is at least this.
         dup_deficit_ratio: ``duplicate_deficit`` needs share/usual share at or below this.
         copy_min_distinct: ``copied_records`` needs at least this many distinct records.
+        crime_ids_from: first month ('YYYY-MM') whose releases carry Crime IDs.
+        force_ratio: a ``force_month`` needs the month's total at or below this fraction of
+            expected (or at or above its inverse).
+        force_share: ... and this share of the categories moving the same way by at least
+            half as much.
+        force_min_categories: ... among at least this many categories of enough volume.
+        force_sd_min: lower bound of the force's month-to-month spread (log scale) in the z.
     """
 
     window: int = 3
@@ -93,6 +109,11 @@ class QualityConfig:
     dup_min_usual: float = 0.10
     dup_deficit_ratio: float = 0.5
     copy_min_distinct: int = 10
+    crime_ids_from: str = publication.CRIME_IDS_FROM
+    force_ratio: float = 0.8
+    force_share: float = 0.6
+    force_min_categories: int = 4
+    force_sd_min: float = 0.05
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,8 +235,10 @@ def detect_anomalies(
 
     Returns:
         One row per flag with columns ``force, category, month, rule, reason, score, count,
-        expected``. ``score`` in [0.5, 1] grows with the evidence (0.5 at the threshold, 0.75
-        at twice it); ``expected`` is the median of clean neighbouring months (NaN if none).
+        expected, kind``. ``score`` in [0.5, 1] grows with the evidence (0.5 at the threshold,
+        0.75 at twice it); ``expected`` is the median of clean neighbouring months (NaN if
+        none). ``kind`` is "artefact", or "release" for notes on the publication (score 0);
+        flags of a whole force-month have no category (None).
     """
     if stats.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
@@ -225,8 +248,42 @@ def detect_anomalies(
     for flags in structural:
         masked[flags.index.to_numpy()] = True
     grid = _count_model(grid, masked, config)
-    flags = [*structural, *_count_flags(grid, config), _round_flags(grid, config)]
-    return _assemble(grid, flags)
+    whole, moved = publication.force_month_flags(
+        grid, z_min=config.z_min, min_volume=config.min_volume, ratio=config.force_ratio,
+        share=config.force_share, min_categories=config.force_min_categories,
+        sd_min=config.force_sd_min,
+    )  # fmt: skip
+    counted = [*_count_flags(grid, config), _round_flags(grid, config)]
+    flags = [*structural, *(_beyond_force_move(grid, f, moved, config) for f in counted)]
+    notes = publication.release_notes(grid, config.crime_ids_from)
+    return _with_force_rows(_assemble(grid, flags), [whole, notes])
+
+
+def _beyond_force_move(
+    grid: pd.DataFrame, flags: pd.DataFrame, moved: dict, cfg: QualityConfig
+) -> pd.DataFrame:
+    """Withdraw count flags in a flagged force-month unless the category moved well beyond
+    the force as a whole (e.g. vanished in a month when everything fell by a third)."""
+    if not moved or flags.empty:
+        return flags
+    cells = grid.loc[flags.index]
+    factor = np.array(
+        [moved.get(key, np.nan) for key in zip(cells["force"], cells["month"], strict=True)]
+    )
+    relative = (cells["count"] + 0.5) / ((cells["expected"] + 0.5) * factor)
+    inside = (relative > cfg.fraction_ratio) & (relative < cfg.multiple_ratio)
+    return flags[~(np.isfinite(factor) & inside).to_numpy()]
+
+
+def _with_force_rows(flags: pd.DataFrame, extra: list[pd.DataFrame]) -> pd.DataFrame:
+    found = [f for f in (flags, *extra) if len(f)]
+    if not found:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    out = pd.concat([f[FLAG_COLUMNS] for f in found], ignore_index=True)
+    out["category"] = out["category"].astype(object).where(out["category"].notna(), None)
+    order = out.assign(_whole=out["category"].isna(), _cat=out["category"].fillna(""))
+    order = order.sort_values(["force", "_whole", "_cat", "month", "rule"], kind="stable")
+    return out.loc[order.index].reset_index(drop=True)
 
 
 def _complete_grid(stats: pd.DataFrame) -> pd.DataFrame:
@@ -242,6 +299,9 @@ def _complete_grid(stats: pd.DataFrame) -> pd.DataFrame:
     numeric = grid.columns.difference(KEY)
     grid[numeric] = grid[numeric].fillna(0)
     grid["count"] = grid["count"].astype(int)
+    # A category that the month's scheme did not publish is absent, not empty.
+    grid["series"], listed = publication.series_keys(grid["category"], grid["month"])
+    grid = grid[listed | (grid["count"] > 0)]
     grid["period"] = _month_number(grid["month"])
     return grid.sort_values(KEY, ignore_index=True)
 
@@ -287,7 +347,9 @@ def _duplicate_flags(grid: pd.DataFrame, cfg: QualityConfig) -> list[pd.DataFram
     if "duplicate_rows" not in grid:
         return []
     share = (grid["duplicate_rows"] / grid["count"].where(grid["count"] > 0)).astype(float)
-    by_series = share.groupby([grid["force"], grid["category"]])
+    # Months without Crime IDs have far more exact duplicates: they are their own reference.
+    no_ids = publication.without_ids(grid["month"], cfg.crime_ids_from)
+    by_series = share.groupby([grid[c] for c in SERIES] + [pd.Series(no_ids, index=grid.index)])
     usual = by_series.transform("median")
     spread = by_series.transform(_mad) * _MAD_TO_SD
     # A floor on the binomial p keeps "1 duplicate in 3 rows" of a duplicate-free category quiet.
@@ -295,7 +357,7 @@ def _duplicate_flags(grid: pd.DataFrame, cfg: QualityConfig) -> list[pd.DataFram
     sd = np.sqrt(p * (1 - p) / grid["count"].clip(lower=1) + spread**2)
     z = (share - usual) / sd
     enough = grid["count"] >= cfg.dup_min_count
-    excess = enough & (share - usual >= cfg.dup_min_excess) & (z >= cfg.dup_z)
+    excess = enough & (share - usual >= cfg.dup_min_excess) & (z >= cfg.dup_z) & ~no_ids
     deficit = (
         enough
         & (usual >= cfg.dup_min_usual)
@@ -336,7 +398,7 @@ def _count_model(grid: pd.DataFrame, masked: np.ndarray, cfg: QualityConfig) -> 
     """Add ``expected``, ``neighbours``, ``z``, ``broad``, ``ratio`` and ``others``."""
     columns = {name: np.full(len(grid), np.nan) for name in ("expected", "neighbours", "z")}
     columns["broad"] = np.full(len(grid), np.nan)
-    for idx in grid.groupby(["force", "category"], sort=False).indices.values():
+    for idx in grid.groupby(SERIES, sort=False).indices.values():
         model = _SeriesModel(
             grid["count"].to_numpy(float)[idx], grid["period"].to_numpy()[idx], cfg
         )
@@ -584,4 +646,5 @@ def _assemble(grid: pd.DataFrame, flags: list[pd.DataFrame]) -> pd.DataFrame:
     prefix = out["category"] + " " + out["month"] + ": " + out["count"].map("{:,} records, ".format)
     out["reason"] = prefix + out["detail"]
     out["score"] = out["score"].astype(float).round(3)
+    out["kind"] = "artefact"
     return out.sort_values([*KEY, "rule"], ignore_index=True)[FLAG_COLUMNS]

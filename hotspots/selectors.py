@@ -17,6 +17,7 @@ from hotspots.models import (
     MonthlyStat,
     QualityFlag,
 )
+from hotspots.quality_summary import summarise
 
 
 def category_lookup() -> dict[str, int]:
@@ -42,6 +43,17 @@ def batch_list(*, force: Force | None = None):
 def quality_flag_list(*, force: Force | None = None):
     flags = QualityFlag.objects.select_related("force", "category")
     return flags.filter(force=force) if force else flags
+
+
+def quality_flag_summaries(*, force: Force | None = None) -> list[tuple[str, list]]:
+    """Per force, its flags summarised (counts and month ranges per category and kind)."""
+    rows = quality_flag_list(force=force).values_list(
+        "force__slug", "category__name", "month", "rule", "kind"
+    )
+    by_force: dict[str, list] = {}
+    for slug, category, month, rule, kind in rows:
+        by_force.setdefault(slug, []).append((category, f"{month:%Y-%m}", rule, kind))
+    return [(slug, summarise(flags)) for slug, flags in sorted(by_force.items())]
 
 
 def monthly_counts(*, force: Force, source: str | None = None) -> list[dict]:

@@ -60,6 +60,7 @@ class QualityFlagSerializer(serializers.ModelSerializer):
             "force",
             "category",
             "month",
+            "kind",
             "rule",
             "reason",
             "score",

@@ -16,6 +16,13 @@ ground truth (``ground_truth.json``) holds the exact expected values next to the
 Publication quirks are planted as well: ASB rows without Crime ID/outcome, 64-hex Crime IDs that
 are occasionally shared, rows with ``No Location``, ~1% of rows just outside the force boundary,
 one artefact month where every row of one category is duplicated, CRLF and LF files.
+
+Optional (off by default, so the default files and ground truth do not change): months before
+``old_schemes_before`` published under police.uk's category scheme of their own month
+("Violent crime", "Public disorder and weapons", the early "Other crime", ...; see
+``hotspots/schemes.py``), crime rows without Crime IDs before ``no_crime_ids_before`` (as
+police.uk before 2011-12), and further ``artefacts`` (:class:`PlantedArtefact`: capped,
+duplicated, truncated categories and whole-force dips), all recorded in the ground truth.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
 from hotspots.formats import POLICE_UK_COLUMNS
+from hotspots.schemes import scheme_of
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -300,6 +308,34 @@ class PlantedHotspot:
         return float(lon[0]), float(lat[0])
 
 
+ARTEFACT_KINDS = ("capped", "duplicated", "truncated", "dip")
+
+
+@dataclass(frozen=True)
+class PlantedArtefact:
+    """A publication artefact of one month: ``capped`` keeps the first rows of the category up
+    to ``factor`` x its count rounded down to a hundred; ``duplicated`` repeats every row
+    ``factor`` times; ``truncated`` keeps a random ``factor`` share of its rows; ``dip`` keeps a
+    random ``factor`` share of every category's rows (the whole force; ``category`` None)."""
+
+    month: str
+    kind: str
+    category: str | None = None
+    factor: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.kind not in ARTEFACT_KINDS:
+            raise ValueError(f"artefact kind must be one of {', '.join(ARTEFACT_KINDS)}")
+        if (self.kind == "dip") != (self.category is None):
+            raise ValueError("a dip concerns the whole force; other artefacts one category")
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"unknown category: {self.category}")
+        if self.kind == "duplicated" and (self.factor < 2 or self.factor != int(self.factor)):
+            raise ValueError("a duplicated artefact needs a whole factor >= 2")
+        if self.kind != "duplicated" and not 0 < self.factor < 1:
+            raise ValueError("capped, truncated and dip artefacts need a factor in (0, 1)")
+
+
 @dataclass(frozen=True)
 class SyntheticConfig:
     """All knobs of the synthetic force. Distances in metres, coordinates in BNG (EPSG:27700).
@@ -339,6 +375,9 @@ class SyntheticConfig:
     crlf_before: str = "2025-01"
     shared_crime_id_rate: float = 0.002
     export_prefix: str = "EXM"
+    old_schemes_before: str | None = None
+    no_crime_ids_before: str | None = None
+    artefacts: tuple[PlantedArtefact, ...] = ()
 
     def __post_init__(self) -> None:
         numbers = [_month_number(m) for m in self.months]
@@ -348,6 +387,11 @@ class SyntheticConfig:
             _month_number(month)  # raises ValueError if malformed
         if self.artefact_month is not None and self.artefact_month not in self.months:
             raise ValueError("artefact_month must be one of months")
+        if any(a.month not in self.months for a in self.artefacts):
+            raise ValueError("every planted artefact's month must be one of months")
+        for optional in (self.old_schemes_before, self.no_crime_ids_before):
+            if optional is not None:
+                _month_number(optional)
         unknown = {c for c, _ in self.base_rates} | {self.artefact_category}
         if unknown - set(CATEGORIES):
             raise ValueError(f"unknown categories: {sorted(unknown - set(CATEGORIES))}")
@@ -786,6 +830,8 @@ def _with_ids_and_outcomes(
     month = frame["month"].to_numpy()[crime]
     ids = np.full(len(frame), "", dtype="U64")
     ids[crime] = _crime_ids(config, rng, month)
+    if config.no_crime_ids_before is not None:
+        ids[frame["month"].to_numpy() < config.month_index(config.no_crime_ids_before)] = ""
     outcome = np.full(len(frame), "", dtype=object)
     outcome[crime] = _outcomes(config, rng, month)
     return frame.assign(crime_id=ids.astype(object), outcome=outcome)
@@ -813,14 +859,50 @@ class SyntheticDataset:
 
 
 def _publish(config: SyntheticConfig, incidents: pd.DataFrame) -> pd.DataFrame:
-    """Incident rows as published: the artefact month's category repeated ``factor`` times."""
-    if config.artefact_month is None:
-        return incidents
-    hit = (incidents["month"] == config.months.index(config.artefact_month)) & (
-        incidents["category"] == CATEGORIES.index(config.artefact_category)
-    )
-    repeat = np.where(hit.to_numpy(), config.artefact_factor, 1)
-    return incidents.loc[incidents.index.repeat(repeat)].reset_index(drop=True)
+    """Incident rows as published: the artefact month's category repeated ``factor`` times,
+    then any further planted artefacts."""
+    if config.artefact_month is not None:
+        hit = (incidents["month"] == config.months.index(config.artefact_month)) & (
+            incidents["category"] == CATEGORIES.index(config.artefact_category)
+        )
+        repeat = np.where(hit.to_numpy(), config.artefact_factor, 1)
+        incidents = incidents.loc[incidents.index.repeat(repeat)].reset_index(drop=True)
+    rng = _rng(config, 9)
+    for artefact in config.artefacts:
+        incidents = _plant(config, incidents, artefact, rng)
+    return incidents
+
+
+def _plant(
+    config: SyntheticConfig, rows: pd.DataFrame, artefact: PlantedArtefact, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The rows with one planted artefact (file order is kept)."""
+    hit = rows["month"].to_numpy() == config.months.index(artefact.month)
+    if artefact.category is not None:
+        hit &= rows["category"].to_numpy() == CATEGORIES.index(artefact.category)
+    if artefact.kind == "duplicated":
+        repeat = np.where(hit, int(artefact.factor), 1)
+        return rows.loc[rows.index.repeat(repeat)].reset_index(drop=True)
+    keep = np.ones(len(rows), dtype=bool)
+    if artefact.kind == "capped":
+        cap = int(artefact.factor * hit.sum()) // 100 * 100
+        keep[np.flatnonzero(hit)[cap:]] = False
+    else:
+        keep[hit] = rng.random(int(hit.sum())) < artefact.factor
+    return rows[keep].reset_index(drop=True)
+
+
+def published_categories(config: SyntheticConfig) -> list[list[str]]:
+    """The category names each month is published under, indexed [month][category]:
+    today's names, or the police.uk scheme of the month before ``old_schemes_before``."""
+    names = []
+    for month in config.months:
+        if config.old_schemes_before is None or month >= config.old_schemes_before:
+            names.append(list(CATEGORIES))
+            continue
+        covering = {c: row.published for row in scheme_of(month).categories for c in row.covers}
+        names.append([covering[c] for c in CATEGORIES])
+    return names
 
 
 def build_dataset(config: SyntheticConfig) -> SyntheticDataset:
@@ -883,11 +965,24 @@ def _police_uk_frame(ds: SyntheticDataset, rows: pd.DataFrame, month: str) -> pd
         "Location": pts["location"].to_numpy(),
         "LSOA code": pts["lsoa_code"].to_numpy(),
         "LSOA name": pts["lsoa_name"].to_numpy(),
-        "Crime type": np.array(CATEGORIES)[rows["category"].to_numpy()],
+        "Crime type": np.array(
+            published_categories(ds.config)[ds.config.months.index(month)], dtype=object
+        )[rows["category"].to_numpy()],
         "Last outcome category": rows["outcome"].to_numpy(),
         "Context": "",
     }
     return pd.DataFrame(values, columns=list(POLICE_UK_COLUMNS))
+
+
+def police_uk_frame(ds: SyntheticDataset) -> pd.DataFrame:
+    """Every published row of every month in police.uk's columns (what the files hold)."""
+    published = ds.published
+    bounds = np.searchsorted(published["month"].to_numpy(), np.arange(len(ds.config.months) + 1))
+    frames = [
+        _police_uk_frame(ds, published.iloc[bounds[m] : bounds[m + 1]], month)
+        for m, month in enumerate(ds.config.months)
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_police_uk(
@@ -1107,14 +1202,21 @@ def _hotspot_truth(
     }
     split = ds.config.month_index(ds.config.effect_start)
     background = (ds.lam_bg[disc] / ds.effect[disc]).sum(axis=(0, 1))
-    return _hotspot_definition(ds.hotspots[h]) | {
-        "map_points": int(disc.sum()),
-        "background_expected_monthly": [_r(v) for v in background],
-        "expected_monthly": _per_category(expected),
-        "generated_monthly": _per_category(generated[h + 1]),
-        "before": _period_summary(arrays, slice(0, split)),
-        "after": _period_summary(arrays, slice(split, None)),
-    }
+    # With planted artefacts the published rows differ from the generated ones in more than
+    # the default artefact month: record them too (only then, so default output is unchanged).
+    planted = {"published_monthly": _per_category(published[h + 1])} if ds.config.artefacts else {}
+    return (
+        planted
+        | _hotspot_definition(ds.hotspots[h])
+        | {
+            "map_points": int(disc.sum()),
+            "background_expected_monthly": [_r(v) for v in background],
+            "expected_monthly": _per_category(expected),
+            "generated_monthly": _per_category(generated[h + 1]),
+            "before": _period_summary(arrays, slice(0, split)),
+            "after": _period_summary(arrays, slice(split, None)),
+        }
+    )
 
 
 def _table(values: npt.NDArray[Any], months: tuple[str, ...]) -> dict[str, dict[str, float]]:
@@ -1223,7 +1325,39 @@ def ground_truth(ds: SyntheticDataset) -> dict[str, Any]:
         "artefact": _artefact_truth(ds, generated.sum(axis=0), published.sum(axis=0)),
         **_quirks_truth(ds),
         "totals": {name: _table(values, cfg.months) for name, values in totals.items()},
+        **_history_truth(ds, generated.sum(axis=0), published.sum(axis=0)),
     }
+
+
+def _history_truth(ds: SyntheticDataset, generated: IntArray, published: IntArray) -> dict:
+    """The optional planted history (nothing when none is planted): category names per month,
+    months without Crime IDs and each planted artefact with its rows per category."""
+    cfg, out = ds.config, dict[str, Any]()
+    if cfg.old_schemes_before is not None:
+        names = published_categories(cfg)
+        out["published_categories"] = {
+            m: dict(zip(CATEGORIES, names[i], strict=True)) for i, m in enumerate(cfg.months)
+        }
+    if cfg.no_crime_ids_before is not None:
+        out["no_crime_ids"] = [m for m in cfg.months if m < cfg.no_crime_ids_before]
+    if cfg.artefacts:
+        out["artefacts"] = [_planted_truth(cfg, a, generated, published) for a in cfg.artefacts]
+    return out
+
+
+def _planted_truth(
+    cfg: SyntheticConfig, artefact: PlantedArtefact, generated: IntArray, published: IntArray
+) -> dict[str, Any]:
+    m = cfg.months.index(artefact.month)
+    cats = range(len(CATEGORIES)) if artefact.category is None else [
+        CATEGORIES.index(artefact.category)
+    ]  # fmt: skip
+    return {
+        "month": artefact.month, "kind": artefact.kind, "category": artefact.category,
+        "factor": artefact.factor,
+        "rows_generated": {CATEGORIES[c]: int(generated[c, m]) for c in cats},
+        "rows_published": {CATEGORIES[c]: int(published[c, m]) for c in cats},
+    }  # fmt: skip
 
 
 def write_ground_truth(

@@ -36,6 +36,7 @@ def incident_data(request):
         "calendars": month_calendars(forces, selectors.months_held_by_force(), flags),
         "batches": selectors.batch_list()[:50],
         "flags": flags,
+        "flag_summaries": selectors.quality_flag_summaries(),
         "month_letters": MONTH_LETTERS,
     }
     return render(request, "hotspots/incident_data.html", context)

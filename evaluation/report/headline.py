@@ -16,6 +16,7 @@ from evaluation.report.format import (
     pct,
     period_label,
 )
+from hotspots.quality_summary import month_ranges
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Warning:
     level: str
     title: str
     text: str
+    details: tuple[str, ...] = ()  # shown on demand (e.g. every flag's reason)
 
 
 def headline(evaluation) -> str:
@@ -101,11 +103,14 @@ def _caveat(found: list[Warning]) -> str:
 
 
 def warnings(evaluation) -> list[Warning]:
+    from evaluation.report import history  # it builds on this module's Warning
+
     results = evaluation.results
-    found = _quality_warnings(results) + _rtm_warnings(results)
+    found = history.quality_warnings(results, _quality_effect(results))
+    found += history.category_warnings(results) + _rtm_warnings(results)
     for measure in results["measures"].values():
         found += _measure_warnings(measure, results)
-    return found
+    return found + history.release_warnings(results)
 
 
 def flagged_cells(results: dict) -> list[dict]:
@@ -118,27 +123,17 @@ def flagged_cells(results: dict) -> list[dict]:
     return sorted(cells.values(), key=lambda c: (c["month"], c["name"]))
 
 
-def _quality_warnings(results: dict) -> list[Warning]:
-    cells = flagged_cells(results)
-    if not cells:
-        return []
-    names = ", ".join(f"{c['name']} {month_label(c['month'])}" for c in cells)
-    reasons = " ".join(f"{c['reason']}{_more(c['checks'])}." for c in cells)
-    return [Warning("quality", "warning", f"data-quality flags on {names}",
-                    f"{reasons} {_quality_effect(results)}")]  # fmt: skip
-
-
-def _more(checks: int) -> str:
-    return f" ({checks - 1} more check{'s' if checks > 2 else ''} agree)" if checks > 1 else ""
-
-
 def _quality_effect(results: dict) -> str:
     if results["meta"]["flagged_months"] == "exclude":
         pairs = sorted({(f["month"], f["paired_month"]) for f in results["quality"]})
-        listed = ", ".join(f"{month_label(a)} with {month_label(b)}" for a, b in pairs)
+        if len(pairs) <= 3:
+            listed = ", ".join(f"{month_label(a)} with {month_label(b)}" for a, b in pairs)
+        else:
+            before = [min(p) for p in pairs]
+            listed = f"{len(pairs)} pairs: {month_ranges(before)} with their partners"
         return (
             f"These months are excluded from both periods, each with its partner month "
-            f"({listed}), for the flagged category only."
+            f"({listed}), for every category and area, so that whole months are compared."
         )
     effects = []
     for measure in results["measures"].values():

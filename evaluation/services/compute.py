@@ -11,6 +11,9 @@ Results (JSON, no NaN or infinity):
   hotspots   [{id, rank, label, lon, lat, role "treated"|"control", buffer_cells}]
   measures   {key: measures.measure_results(...) + monthly series and sensitivity}
   quality    [{category, name, month, period, paired_month, rule, reason, measures, excluded}]
+             (category None: the force's whole month)
+  categories across a police.uk category change, the groups compared (else None)
+  releases   properties of the releases compared, e.g. no Crime IDs [{rule, months, reason}]
   rtm        the run's selection period, its overlap with the before period, the check
   dose, activity, crossover (patrol_effects), timings
 """
@@ -26,7 +29,7 @@ import numpy as np
 from core.jobs import JobError
 from evaluation import report, selectors
 from evaluation.models import Evaluation
-from evaluation.services import patrol_effects
+from evaluation.services import comparability, patrol_effects
 from evaluation.services.areas import Zones, grid_zones
 from evaluation.services.measures import MeasureInputs, measure_results
 from evaluation.services.months import add_months, month_span
@@ -83,7 +86,8 @@ class Counts:
     keep: np.ndarray
 
     def flagged_cells(self, cats: list[int]) -> list[tuple[int, int]]:
-        return [cell for cell in self.flag_cells if cell[0] in cats]
+        """Cells of flags on these categories or on the force's whole month (category -1)."""
+        return [cell for cell in self.flag_cells if cell[0] in cats or cell[0] < 0]
 
 
 def evaluation_execute(*, evaluation: Evaluation, progress: Progress) -> dict:
@@ -158,16 +162,14 @@ def evaluation_counts(setup: Setup) -> Counts:
     keep = np.ones((len(setup.categories), len(setup.before)), dtype=bool)
     if ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE:
         keep = _keep_without(keep.shape, cells)
+        comparability.check_something_left(setup, keep, flags)
     return Counts(cube, force, zones, flags, cells, keep)
 
 
 def _keep_without(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
-    """Exclude each flagged month with its partner in the other period, for that category
-    only, so that both periods still cover the same months of the year."""
-    keep = np.ones(shape, dtype=bool)
-    for category, pair in cells:
-        keep[category, pair] = False
-    return keep
+    """Exclude each flagged month with its partner in the other period, for every category
+    and area, so that both periods cover the same whole months (see comparability)."""
+    return comparability.keep_mask(shape, cells)
 
 
 def _quality(setup: Setup, category: np.ndarray, month_index: dict) -> tuple[list, list]:
@@ -177,14 +179,15 @@ def _quality(setup: Setup, category: np.ndarray, month_index: dict) -> tuple[lis
         return [], []  # the checks look for police.uk publication artefacts
     months = [setup.months[i] for i in setup.before + setup.after]
     flags, cells = [], []
-    for flag in selectors.quality_flags(force=ev.force, months=months):
+    for flag in selectors.quality_flags(force=ev.force, months=months).artefacts():
         index = month_index[flag.month]
         period = "before" if index in setup.before else "after"
         pair = (setup.before if period == "before" else setup.after).index(index)
         partner = (setup.after if period == "before" else setup.before)[pair]
-        cells.append((int(category[flag.category_id]), pair))
+        cells.append((int(category[flag.category_id]) if flag.category_id else -1, pair))
         flags.append({
-            "category": flag.category.slug, "name": flag.category.name,
+            "category": flag.category.slug if flag.category else None,
+            "name": flag.category.name if flag.category else "All categories",
             "month": f"{flag.month:%Y-%m}", "period": period,
             "paired_month": setup.label(partner), "rule": flag.rule, "reason": flag.reason,
             "score": flag.score,
@@ -210,13 +213,15 @@ def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> dict
     ev = setup.evaluation
     dose = patrol_effects.dose(setup)
     hours = patrol_effects.dose_hours(setup, dose)
-    chosen = measure_categories(setup)
+    chosen, history = comparability.harmonise_measures(
+        setup, counts.keep, measure_categories(setup)
+    )
     measures = {}
     for step, (key, (label, cats)) in enumerate(chosen.items()):
         progress(45 + 40 * step / len(chosen), f"statistics: {label}")
         measures[key] = _measure(setup, counts, key, label, cats, hours)
         for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True):
-            if category in cats:
+            if category in cats or category < 0:
                 flag["measures"].append(key)
     progress(90, "patrol dose and design")
     subject = ev.plan or [h.pk for h in setup.treated]
@@ -225,6 +230,8 @@ def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> dict
         "hotspots": _hotspots(setup, counts.zones),
         "measures": measures,
         "quality": counts.flags,
+        "categories": history,
+        "releases": comparability.release_notes(setup),
         "rtm": _regression_to_mean(setup, counts),
         "dose": dose,
         "activity": selectors.patrol_activity(subject, patrol_effects.after_days(ev)),
@@ -246,7 +253,7 @@ def _measure(setup: Setup, counts: Counts, key: str, label: str, cats: list, hou
     monthly_before, monthly_after = _monthly_pairs(setup, counts, cats)
     inputs = MeasureInputs(
         key=key, label=label, slugs=[setup.categories[i].slug for i in cats],
-        weights=[setup.categories[i].harm_weight for i in cats], before=before, after=after,
+        weights=comparability.harm_weights(setup, counts, cats), before=before, after=after,
         force_before=force_before, force_after=force_after,
         hotspot_ids=[h.pk for h in setup.hotspots], n_treated=len(setup.treated),
         comparison=ev.comparison, minimum_count=ev.minimum_count, dose_hours=hours,
@@ -279,7 +286,7 @@ def _monthly(setup: Setup, counts: Counts, cats: list) -> dict:
     flagged = {
         flag["month"]
         for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True)
-        if category in cats
+        if category in cats or category < 0
     }
     return {
         "months": [setup.label(i) for i in order],

@@ -19,7 +19,8 @@ FIRST_DATA_LINE = 2  # line 1 is the header
 
 # The normalised columns every parser returns, in this order.
 COLUMNS = [
-    "line", "month", "occurred_at", "category_id", "longitude", "latitude", "x", "y",
+    "line", "month", "occurred_at", "category_id", "published_category", "longitude",
+    "latitude", "x", "y",
     "has_location", "in_force_area", "location", "lsoa_code", "lsoa_name", "outcome",
     "reference", "context", "priority", "status",
 ]  # fmt: skip

@@ -160,6 +160,7 @@ def _normalise(frame, mapping, lines, occurred, category_ids, lon, lat, located,
             ("priority", mapping.priority),
             ("status", mapping.status),
             ("location", mapping.location),
+            ("published_category", mapping.category),
         )
     }
     return normalised(

@@ -62,6 +62,7 @@ def _normalise(frame, month, category_ids, lon, lat, located, lines, geography) 
         month=month,
         occurred_at=pd.NaT,
         category_id=category_ids.fillna(0).astype("int64"),
+        published_category=map_distinct(frame["Crime type"], str.strip),
         longitude=np.where(located, lon, np.nan),
         latitude=np.where(located, lat, np.nan),
         has_location=located,

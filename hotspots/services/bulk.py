@@ -12,7 +12,8 @@ from hotspots.models import Incident
 from hotspots.services.pgbinary import SIGNATURE, TRAILER, column_kind, encode_rows
 
 COLUMNS = [
-    "force_id", "batch_id", "source", "month", "occurred_at", "category_id", "longitude",
+    "force_id", "batch_id", "source", "month", "occurred_at", "category_id",
+    "published_category", "longitude",
     "latitude", "x", "y", "has_location", "in_force_area", "location", "lsoa_code", "lsoa_name",
     "outcome", "reference", "context", "priority", "status",
 ]  # fmt: skip
@@ -20,7 +21,8 @@ SQLITE_BATCH = 20_000
 # Binary COPY writes fixed-width columns first, then text; text that is usually the same in a
 # whole file comes first, so that it can be written once with the fixed-width part.
 COPY_TEXT_ORDER = [
-    "source", "priority", "status", "context", "outcome", "lsoa_code", "lsoa_name", "location",
+    "source", "priority", "status", "context", "published_category", "outcome", "lsoa_code",
+    "lsoa_name", "location",
     "reference",
 ]  # fmt: skip
 

@@ -80,8 +80,9 @@ def quality_flags_refresh(*, force: Force) -> int:
     QualityFlag.objects.bulk_create(
         QualityFlag(
             force=force,
-            category_id=ids[flag.category],
+            category_id=None if flag.category is None else ids[flag.category],
             month=_date(flag.month),
+            kind=flag.kind,
             rule=flag.rule,
             reason=flag.reason,
             score=float(flag.score),

@@ -17,6 +17,7 @@ from hotspots.analysis import Neighbourhood, cells_to_polygon, describe_hotspots
 from hotspots.analysis.labels import Place, place_label, unique_labels
 from hotspots.analysis.methods import MethodOptions, compare_methods, find_hotspots
 from hotspots.models import Category, Force, Hotspot, HotspotArea, HotspotRun, ImportBatch
+from hotspots.schemes import comparison_groups
 from hotspots.services.geometry import force_study_area, point_to_lonlat, study_area, to_lonlat
 from hotspots.services.run_setup import run_setup_notes
 
@@ -125,10 +126,34 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
 
 def _incidents(run: HotspotRun) -> selectors.IncidentArrays:
     chosen = list(run.categories.values_list("id", flat=True))
+    ids = selectors.category_ids_for(run.selection, chosen)
     return selectors.incident_arrays(
         force=run.force, first=run.period_start, last=run.period_end,
-        category_ids=selectors.category_ids_for(run.selection, chosen), source=run.source,
+        category_ids=ids + [c for c, _ in _joined_groups(run, ids) if c not in ids],
+        source=run.source,
     )  # fmt: skip
+
+
+def _group_names(run: HotspotRun) -> list[str]:
+    chosen = list(run.categories.values_list("id", flat=True))
+    return sorted({name for _, name in _joined_groups(run, chosen)})
+
+
+def _joined_groups(run: HotspotRun, ids: list[int]) -> list[tuple[int, str]]:
+    """When a police.uk run's period spans a category change, chosen categories count with
+    the categories they were published with (docs/categories.md): (category id, group name)
+    of every member of a group that joins categories and touches the chosen ones."""
+    if run.selection != HotspotRun.Selection.CHOSEN or run.source != ImportBatch.Source.POLICE_UK:
+        return []
+    months, month = [], run.period_start
+    while month <= run.period_end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    groups = comparison_groups(months, months)
+    names = dict(Category.objects.values_list("id", "name"))
+    touched = [g for g in groups.groups_for(names[i] for i in ids) if not g.single]
+    by_name = {name: pk for pk, name in names.items()}
+    return [(by_name[c], g.name) for g in touched for c in g.categories if c in by_name]
 
 
 def _weights(run: HotspotRun, data: selectors.IncidentArrays) -> np.ndarray | None:
@@ -254,6 +279,8 @@ def _summary(hotspots: list[Hotspot], areas: list[HotspotArea], context: _Contex
         "pai": share_incidents / share_area if share_area else 0.0,
         "study_area_km2": context.study_area_m2 / 1e6,
         "has_times": context.has_times,
+        # Groups the chosen categories were counted in across a police.uk category change.
+        "category_groups": _group_names(context.run),
     }
 
 

@@ -64,8 +64,8 @@ def test_derbyshire_2024_against_2025_warns_about_the_artefact_months(derbyshire
     assert results["meta"]["before"] == ["2024-01", "2024-04"]
     flagged = {(f["category"], f["month"]) for f in results["quality"]}
     assert {("anti-social-behaviour", "2024-01"), ("anti-social-behaviour", "2024-02")} <= flagged
-    assert "data-quality flags on Anti-social behaviour Jan 2024" in evaluation.headline
-    assert "Anti-social behaviour Feb 2024" in evaluation.headline
+    # Summarised: one range for the two consecutive flagged months.
+    assert "data-quality flags on Anti-social behaviour Jan–Feb 2024" in evaluation.headline
     assert "hotspots picked on the before period" in evaluation.headline
 
     asb = results["measures"]["asb"]

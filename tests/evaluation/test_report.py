@@ -110,7 +110,8 @@ def test_quality_and_regression_to_the_mean_warnings():
     found = {w.kind: w for w in report.warnings(evaluation(data))}
     quality = found["quality"]
     assert quality.title == "data-quality flags on Anti-social behaviour Feb 2024"
-    assert "published twice (1 more check agree)" in quality.text
+    assert quality.text.startswith("Anti-social behaviour: 1 month (2024-02; ")
+    assert quality.details == ("ASB 2024-02: published twice (1 more check agree).",)
     assert "without them ASB in the hotspots would be down 6% rather than down 18%" in (
         quality.text
     )

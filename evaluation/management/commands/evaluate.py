@@ -28,7 +28,12 @@ class Command(BaseCommand):
         add("--categories", default="", help="Category slugs for the 'chosen' measure.")
         add("--buffer", dest="buffer_m", type=int, default=250, help="Buffer ring, metres.")
         add("--comparison", default="rest", choices=[c for c, _ in Evaluation.Comparison.choices])
-        add("--flagged", dest="flagged_months", default="warn", choices=["warn", "exclude"])
+        add(
+            "--flagged", dest="flagged_months", default="warn", choices=["warn", "exclude"],
+            help="Months flagged by the data-quality check. warn: kept, with their effect "
+            "shown. exclude: each leaves both periods with its partner month, for every "
+            "category and the comparison area; refused when nothing is left.",
+        )  # fmt: skip
         add("--min-count", dest="minimum_count", type=int, default=20)
         add("--source", default="police_uk", choices=["police_uk", "force_export"])
         add("--name", default="")
