@@ -232,3 +232,17 @@ def test_the_command_reports_the_review(run) -> None:
     assert "new hot outside" in text
     with pytest.raises(CommandError, match="No force"):
         call_command("monitor_hotspots", "--force", "nowhere", stdout=io.StringIO())
+
+
+def test_with_workers_the_monitoring_job_is_queued(run, settings, monkeypatch) -> None:
+    from core import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.run_job, "delay_on_commit", queued.append)
+    settings.JOBS_USE_CELERY = True
+    assert monitoring_after_import(months={"plantshire": ["2025-01"], "elsewhere": []}) == [
+        run.force
+    ]
+    job = Job.objects.get(kind=MONITOR_JOB)
+    assert queued == [job.pk]
+    assert job.status == Job.Status.QUEUED
