@@ -158,6 +158,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
         cube, [h.cells for h in selection.hotspots], recent_months=recent,
         centres=grid.centres(), neighbourhood=options.neighbourhood, cell_m=grid.cell_m,
         mask=_mask(run, grid), alpha=float(run.options.get("alpha", 0.05)),
+        min_recent=_min_recent(run, recent),
     )  # fmt: skip
     recent_start = _month_from_number(_month_number(last) - recent + 1)
     return _store(selection, review, first, last, recent_start, job)
@@ -202,6 +203,12 @@ def _result_json(review: SelectionReview, hotspots: Iterable[Hotspot], first: dt
     for place in data["emerging_outside"]:
         place["lon"], place["lat"] = point_to_lonlat(place["x"], place["y"])
     return data
+
+
+def _min_recent(run: HotspotRun, recent_months: int) -> float:
+    """A run's minimum incidents a hotspot, at the same monthly rate over the latest months."""
+    selection_months = _month_number(run.period_end) - _month_number(run.period_start) + 1
+    return run.min_incidents * recent_months / selection_months
 
 
 def _latest_month(run: HotspotRun) -> dt.date:
