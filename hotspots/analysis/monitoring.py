@@ -10,7 +10,10 @@ cell indices. Three questions are answered:
   months.
 * **Emerging outside the selection**: cells that emerging hot spot analysis classes as new
   or intensifying hot spots and that no selected hotspot covers, grouped into queen-
-  contiguous places, strongest first.
+  contiguous places with at least ``min_recent`` incidents (or harm) in the last
+  ``recent_months`` months, busiest first. (On sparse monthly counts a cell with two
+  incidents in an empty month can be a significant new hot spot; the minimum keeps the
+  prompts to places worth a patrol, as a run's minimum incidents does.)
 * **Stability**: the Jaccard index between the selected cells and as many cells again
   picked from the latest months: among the significant Gi* hot cells of the last
   ``recent_months`` months added together, those with the most incidents (or harm) in
@@ -57,11 +60,13 @@ class HotspotCheck:
 
 @dataclass(frozen=True)
 class EmergingPlace:
-    """Contiguous new or intensifying hot spot cells outside the selection. ``x, y`` is
-    the centre of its strongest cell (highest Gi* z in the final month), in metres."""
+    """Contiguous new or intensifying hot spot cells outside the selection. ``recent`` is
+    its incidents (or harm) in the latest months; ``x, y`` is the centre of its strongest
+    cell (highest Gi* z in the final month), in metres."""
 
     cells: tuple[int, ...]
     category: str
+    recent: float
     peak_cell: int
     peak_z: float
     x: float
@@ -116,6 +121,7 @@ def review_selection(
     cell_m: float | None = None,
     mask: ArrayLike | None = None,
     alpha: float = 0.05,
+    min_recent: float = 0.0,
     max_places: int = 20,
     emerging: EmergingHotspots | None = None,
 ) -> SelectionReview:
@@ -145,7 +151,7 @@ def review_selection(
         latest.ravel(), recent.z.ravel(), recent.significant_hot.ravel(), int(selected.sum())
     )
     xy = centres if centres is not None else _index_centres(result.mask.shape)
-    places = _places(result, selected, xy, max_places)
+    places = _places(result, selected, latest.ravel(), xy, min_recent, max_places)
     return SelectionReview(
         n_months=t,
         recent_months=recent_months,
@@ -192,7 +198,9 @@ def _top_hot(
 def _places(
     result: EmergingHotspots,
     selected: NDArray[np.bool_],
+    latest: NDArray[np.float64],
     xy: tuple[NDArray[np.float64], NDArray[np.float64]],
+    min_recent: float,
     max_places: int,
 ) -> tuple[EmergingPlace, ...]:
     watched = np.isin(np.asarray(CATEGORIES)[result.category.ravel()], EMERGING) & ~selected
@@ -202,6 +210,9 @@ def _places(
     places = []
     for label in range(1, n + 1):
         members = np.flatnonzero(flat == label)
+        recent = float(latest[members].sum())
+        if recent < min_recent:
+            continue
         peak = int(members[np.argmax(final_z[members])])
         codes = result.category.ravel()[members]
         intensifying = (np.asarray(CATEGORIES)[codes] == "intensifying_hot").any()
@@ -209,13 +220,14 @@ def _places(
             EmergingPlace(
                 cells=tuple(int(c) for c in members),
                 category="intensifying_hot" if intensifying else "new_hot",
+                recent=recent,
                 peak_cell=peak,
                 peak_z=float(final_z[peak]),
                 x=float(xy[0][peak]),
                 y=float(xy[1][peak]),
             )
         )
-    places.sort(key=lambda p: (-p.peak_z, p.peak_cell))
+    places.sort(key=lambda p: (-p.recent, -p.peak_z, p.peak_cell))
     return tuple(places[:max_places])
 
 

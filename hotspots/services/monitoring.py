@@ -11,6 +11,7 @@ run's grid from the start of the run's period to the latest month held
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import shapely
@@ -71,13 +72,19 @@ def latest_run(force: Force) -> list[Selection]:
     return [Selection(HotspotReview.Kind.RUN, run.pk, f"Run: {run}", url, run, hotspots)]
 
 
-def monitoring_after_import(*, months: dict[str, list[str]], user=None) -> list:
+def monitoring_after_import(*, months: dict[str, list[str]], user=None) -> list[Force]:
     """Start a monitoring job for each force an import brought months for, if it has
-    finished runs to monitor. Called inside the import's transaction: the jobs are queued
-    when it commits, and vanish with it if it rolls back."""
+    finished runs to monitor; returns those forces. Nothing starts unless the import
+    commits. On Celery the job is queued; in-process it runs right after the commit in the
+    importing thread, since a command's process would end before a background thread did."""
     forces = Force.objects.filter(slug__in=[slug for slug, m in months.items() if m])
-    watched = forces.filter(hotspot_runs__job__status="succeeded").distinct()
-    return [monitoring_start(force=force, user=user) for force in watched]
+    watched = list(forces.filter(hotspot_runs__job__status="succeeded").distinct())
+    for force in watched:
+        if settings.JOBS_USE_CELERY:
+            monitoring_start(force=force, user=user)
+        else:
+            transaction.on_commit(partial(monitoring_start, force=force, user=user, sync=True))
+    return watched
 
 
 def monitoring_start(*, force: Force, user=None, sync: bool = False, listener=None):
@@ -151,6 +158,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
         cube, [h.cells for h in selection.hotspots], recent_months=recent,
         centres=grid.centres(), neighbourhood=options.neighbourhood, cell_m=grid.cell_m,
         mask=_mask(run, grid), alpha=float(run.options.get("alpha", 0.05)),
+        min_recent=_min_recent(run, recent),
     )  # fmt: skip
     recent_start = _month_from_number(_month_number(last) - recent + 1)
     return _store(selection, review, first, last, recent_start, job)
@@ -195,6 +203,12 @@ def _result_json(review: SelectionReview, hotspots: Iterable[Hotspot], first: dt
     for place in data["emerging_outside"]:
         place["lon"], place["lat"] = point_to_lonlat(place["x"], place["y"])
     return data
+
+
+def _min_recent(run: HotspotRun, recent_months: int) -> float:
+    """A run's minimum incidents a hotspot, at the same monthly rate over the latest months."""
+    selection_months = _month_number(run.period_end) - _month_number(run.period_start) + 1
+    return run.min_incidents * recent_months / selection_months
 
 
 def _latest_month(run: HotspotRun) -> dt.date:

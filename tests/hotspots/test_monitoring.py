@@ -62,10 +62,21 @@ def test_new_and_intensifying_places_outside_the_selection(review) -> None:
     assert set(by_category["intensifying_hot"].cells) <= set(block_cells(15, 15))
     selected = set(block_cells(3, 3)) | set(block_cells(3, 15))
     assert not any(set(p.cells) & selected for p in result.emerging_outside)
-    # Strongest first, positioned at the peak cell's centre (column, row units here).
+    # Busiest first, positioned at the peak cell's centre (column, row units here).
     peak = result.emerging_outside[0]
-    assert peak.peak_z == max(p.peak_z for p in result.emerging_outside)
+    assert peak.category == "intensifying_hot"
+    assert peak.recent == 75.0 * len(peak.cells)  # 23.5 + 25 + 26.5 a cell
     assert (peak.x, peak.y) == (peak.peak_cell % NX + 0.5, peak.peak_cell // NX + 0.5)
+
+
+def test_places_with_few_recent_incidents_are_left_out() -> None:
+    cube, centres = planted_cube()
+    review = review_selection(
+        cube, [block_cells(3, 3), block_cells(3, 15)], recent_months=3, min_recent=300
+    )
+    # C had 18 incidents a cell in the last three months (162 in all), D 75 a cell.
+    assert [p.category for p in review.emerging_outside] == ["intensifying_hot"]
+    assert centres["D"] in review.emerging_outside[0].cells
 
 
 def test_jaccard_stability_against_the_latest_months(review) -> None:

@@ -126,10 +126,23 @@ def test_review_of_the_latest_run(run) -> None:
     assert set(places["intensifying_hot"]["cells"]) <= set(D)
     assert -2 < places["new_hot"]["lon"] < 0 and 49 < places["new_hot"]["lat"] < 56
     # The maths is tested in test_monitoring.py; here, that the service feeds it the cube.
-    expected = review_selection(planted_counts().reshape(T, N, N), [A, B], recent_months=3)
+    # The run's 10 incidents in 6 months become 5 in the latest 3.
+    expected = review_selection(
+        planted_counts().reshape(T, N, N), [A, B], recent_months=3, min_recent=5
+    )
+    assert review.emerging_outside == len(expected.emerging_outside)
+    assert all(p["recent"] >= 5 for p in review.result["emerging_outside"])
     assert 0 < review.jaccard < 1
     assert review.jaccard == expected.jaccard
     assert review.result["emerging_outside"][0]["cells"] == list(expected.emerging_outside[0].cells)
+
+
+def test_emerging_places_need_the_runs_minimum_incidents(run) -> None:
+    HotspotRun.objects.filter(pk=run.pk).update(min_incidents=200)  # 100 in the latest 3 months
+    hotspots_monitor(force=run.force)
+    places = HotspotReview.objects.get().result["emerging_outside"]
+    # D (225 incidents in October-December) stays; C (50) is left out.
+    assert [(p["category"], p["recent"]) for p in places] == [("intensifying_hot", 225.0)]
 
 
 def test_a_second_pass_replaces_the_review(run) -> None:
@@ -232,3 +245,17 @@ def test_the_command_reports_the_review(run) -> None:
     assert "new hot outside" in text
     with pytest.raises(CommandError, match="No force"):
         call_command("monitor_hotspots", "--force", "nowhere", stdout=io.StringIO())
+
+
+def test_with_workers_the_monitoring_job_is_queued(run, settings, monkeypatch) -> None:
+    from core import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.run_job, "delay_on_commit", queued.append)
+    settings.JOBS_USE_CELERY = True
+    assert monitoring_after_import(months={"plantshire": ["2025-01"], "elsewhere": []}) == [
+        run.force
+    ]
+    job = Job.objects.get(kind=MONITOR_JOB)
+    assert queued == [job.pk]
+    assert job.status == Job.Status.QUEUED

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  cooled: #{check['rank']} {check['label']}")
         for place in review.result.get("emerging_outside", []):
             self.stdout.write(
-                f"  {place['category'].replace('_', ' ')} outside: {len(place['cells'])} cells "
-                f"near {place['lat']:.5f}, {place['lon']:.5f} (z {place['peak_z']:.1f})"
+                f"  {place['category'].replace('_', ' ')} outside: {len(place['cells'])} cells, "
+                f"{place['recent']:.0f} incidents in the latest months, near "
+                f"{place['lat']:.5f}, {place['lon']:.5f} (z {place['peak_z']:.1f})"
             )
