@@ -21,9 +21,11 @@ from django.db.models import Max
 from django.urls import reverse
 
 from core.jobs import JobError, job_start
+from core.months import add_months, months_between, parse_month
 from hotspots import selectors
 from hotspots.analysis import Grid, mask_from_polygon
 from hotspots.analysis.emerging import MIN_TIME_STEPS, monthly_cube
+from hotspots.analysis.labels import Place, unique_labels
 from hotspots.analysis.monitoring import SelectionReview, review_selection
 from hotspots.models import Force, Hotspot, HotspotReview, HotspotRun, MonthlyStat
 from hotspots.services.geometry import point_to_lonlat, to_projected
@@ -138,7 +140,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
         raise JobError(f"{run} has no grid recorded; run it again.")
     grid = Grid(**{k: v for k, v in run.grid.items() if k != "study_cells"})
     first, last = run.period_start, _latest_month(run)
-    n_months = _month_number(last) - _month_number(first) + 1
+    n_months = months_between(first, last) + 1
     if n_months < MIN_TIME_STEPS:
         raise JobError(f"{run} covers fewer than {MIN_TIME_STEPS} months up to {last:%Y-%m}.")
     recent = min(settings.HOTSPOT_MONITOR_RECENT_MONTHS, n_months)
@@ -148,9 +150,10 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
             run.selection, list(run.categories.values_list("id", flat=True))
         ),
     )  # fmt: skip
-    months = np.fromiter((_month_number(m) for m in data.month), int, len(data))
+    offsets = (months_between(first, parse_month(m)) for m in data.month)
+    months = np.fromiter(offsets, int, len(data))
     cube = monthly_cube(
-        grid.shape, grid.cell_of(data.x, data.y), months - _month_number(first), n_months,
+        grid.shape, grid.cell_of(data.x, data.y), months, n_months,
         _weights(run, data),
     )  # fmt: skip
     options = method_options(run.options, min_incidents=1, max_hotspots=1)
@@ -160,8 +163,9 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
         mask=_mask(run, grid), alpha=float(run.options.get("alpha", 0.05)),
         min_recent=_min_recent(run, recent),
     )  # fmt: skip
-    recent_start = _month_from_number(_month_number(last) - recent + 1)
-    return _store(selection, review, first, last, recent_start, job)
+    recent_start = add_months(last, 1 - recent)
+    places = _place_labels(review, data, grid)
+    return _store(selection, review, first, last, recent_start, job, places)
 
 
 def _store(
@@ -171,6 +175,7 @@ def _store(
     last: dt.date,
     recent_start: dt.date,
     job,
+    places: list[str],
 ) -> HotspotReview:
     review_row, _ = HotspotReview.objects.update_or_create(
         kind=selection.kind,
@@ -183,31 +188,46 @@ def _store(
             "recent_start": recent_start, "recent_end": last,
             "hotspots": len(selection.hotspots), "cooled": len(review.cooled),
             "emerging_outside": len(review.emerging_outside), "jaccard": review.jaccard,
-            "result": _result_json(review, selection.hotspots, first), "job": job,
+            "result": _result_json(review, selection.hotspots, first, places), "job": job,
         },
     )  # fmt: skip
     return review_row
 
 
-def _result_json(review: SelectionReview, hotspots: Iterable[Hotspot], first: dt.date) -> dict:
+def _place_labels(review: SelectionReview, data, grid: Grid) -> list[str]:
+    """'Street, town' of each emerging place outside the selection, as hotspots are named."""
+    cells = grid.cell_of(data.x, data.y)
+    places = []
+    for place in review.emerging_outside:
+        inside = np.isin(cells, place.cells)
+        places.append(
+            Place.from_rows(data.location[inside], data.lsoa_name[inside], place.x, place.y)
+        )
+    return unique_labels(places, fallback="Place {n}")
+
+
+def _result_json(
+    review: SelectionReview, hotspots: Iterable[Hotspot], first: dt.date, places: list[str]
+) -> dict:
     """The review plus what a reader needs without the grid: hotspot ids, ranks and labels,
-    months as 'YYYY-MM' and the places in lon/lat."""
+    months as 'YYYY-MM' and the places in lon/lat with their street and town."""
     listed = list(hotspots)
     data = review.to_json()
     for check in data["hotspots"]:
         hotspot = listed[check["position"]]
         check.update(hotspot_id=hotspot.pk, rank=hotspot.rank, label=hotspot.label)
         if check["last_hot"] is not None:
-            last_hot = _month_from_number(_month_number(first) + check["last_hot"])
+            last_hot = add_months(first, check["last_hot"])
             check["last_hot_month"] = f"{last_hot:%Y-%m}"
-    for place in data["emerging_outside"]:
+    for place, label in zip(data["emerging_outside"], places, strict=True):
         place["lon"], place["lat"] = point_to_lonlat(place["x"], place["y"])
+        place["label"] = label
     return data
 
 
 def _min_recent(run: HotspotRun, recent_months: int) -> float:
     """A run's minimum incidents a hotspot, at the same monthly rate over the latest months."""
-    selection_months = _month_number(run.period_end) - _month_number(run.period_start) + 1
+    selection_months = months_between(run.period_start, run.period_end) + 1
     return run.min_incidents * recent_months / selection_months
 
 
@@ -223,14 +243,3 @@ def _mask(run: HotspotRun, grid: Grid) -> np.ndarray | None:
         return None
     polygon = to_projected(shapely.geometry.shape(run.force.boundary))
     return mask_from_polygon(grid, polygon)
-
-
-def _month_number(month: dt.date | str) -> int:
-    """Months since year 0 of a date or a 'YYYY-MM' string."""
-    if isinstance(month, str):
-        return int(month[:4]) * 12 + int(month[5:7]) - 1
-    return month.year * 12 + month.month - 1
-
-
-def _month_from_number(number: int) -> dt.date:
-    return dt.date(number // 12, number % 12 + 1, 1)

@@ -77,9 +77,10 @@ def _notes(notes: dict) -> list[str]:
     if not notes["incidents_in_added_cells"]:
         return []
     return [
-        f"{notes['incidents_in_added_cells']:,} incidents inside the boundary lie in "
-        f"{notes['cells_added_for_incidents']:,} cells whose centre is outside it (a coast or "
-        "an edge); those cells are added to the study area so that every incident counts."
+        f"{_n(notes['incidents_in_added_cells'], 'incident')} inside the boundary "
+        f"{'lies' if notes['incidents_in_added_cells'] == 1 else 'lie'} in "
+        f"{_n(notes['cells_added_for_incidents'], 'cell')} whose centre is outside it (a coast "
+        "or an edge); those cells are added to the study area so that every incident counts."
     ]
 
 
@@ -93,3 +94,8 @@ def kde_bandwidth_warning(method: str, options: dict, cell_m: int | None) -> str
         f"The KDE bandwidth ({bandwidth:g} m) is below the cell size ({cell_m} m): the density "
         "is little more than each cell's own count. Use a bandwidth of at least one cell."
     )
+
+
+def _n(count: int, noun: str) -> str:
+    """'1 incident', '5 cells'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         for place in review.result.get("emerging_outside", []):
             self.stdout.write(
                 f"  {place['category'].replace('_', ' ')} outside: {len(place['cells'])} cells, "
-                f"{place['recent']:.0f} incidents in the latest months, near "
-                f"{place['lat']:.5f}, {place['lon']:.5f} (z {place['peak_z']:.1f})"
+                f"{place['recent']:.0f} incidents in the latest months, "
+                f"{place.get('label') or 'at'} ({place['lat']:.5f}, {place['lon']:.5f}; "
+                f"z {place['peak_z']:.1f})"
             )
