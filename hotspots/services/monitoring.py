@@ -29,7 +29,7 @@ from hotspots.analysis.labels import Place, unique_labels
 from hotspots.analysis.monitoring import SelectionReview, review_selection
 from hotspots.models import Force, Hotspot, HotspotReview, HotspotRun, MonthlyStat
 from hotspots.services.geometry import point_to_lonlat, to_projected
-from hotspots.services.runs import _weights, method_options
+from hotspots.services.runs import method_options, run_weights
 
 MONITOR_JOB = "hotspots.monitor"
 Progress = Callable[[float, str], None]
@@ -154,7 +154,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
     months = np.fromiter(offsets, int, len(data))
     cube = monthly_cube(
         grid.shape, grid.cell_of(data.x, data.y), months, n_months,
-        _weights(run, data),
+        run_weights(run, data),
     )  # fmt: skip
     options = method_options(run.options, min_incidents=1, max_hotspots=1)
     review = review_selection(

@@ -82,7 +82,7 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
     clock = time.perf_counter()
     area = study_area(run.force, data.x, data.y, run.cell_m, run.clip_to_boundary)
     grid, mask = area.grid, area.mask
-    weights = _weights(run, data)
+    weights = run_weights(run, data)
     options = method_options(
         run.options, min_incidents=run.min_incidents, max_hotspots=run.max_hotspots
     )
@@ -156,7 +156,8 @@ def _joined_groups(run: HotspotRun, ids: list[int]) -> list[tuple[int, str]]:
     return [(by_name[c], g.name) for g in touched for c in g.categories if c in by_name]
 
 
-def _weights(run: HotspotRun, data: selectors.IncidentArrays) -> np.ndarray | None:
+def run_weights(run: HotspotRun, data: selectors.IncidentArrays) -> np.ndarray | None:
+    """Per-incident harm weights of a run (None: count incidents): runs and their monitoring."""
     return _harm_of(data.category_id) if run.harm_weighted else None
 
 
