@@ -73,7 +73,10 @@ def month_calendars(
     marked held, flagged (held, with a data-quality flag) or missing."""
     flagged: dict[tuple[int, dt.date], list[str]] = defaultdict(list)
     for flag in flags:
-        flagged[(flag.force_id, flag.month)].append(f"{flag.category.name}: {flag.rule}")
+        if flag.kind != QualityFlag.Kind.ARTEFACT:
+            continue  # a property of the release (e.g. no Crime IDs), not a suspect month
+        name = flag.category.name if flag.category else "All categories"
+        flagged[(flag.force_id, flag.month)].append(f"{name}: {flag.rule}")
     calendars = []
     for force in forces:
         sources = [
