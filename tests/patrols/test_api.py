@@ -1,8 +1,11 @@
+import csv
 import datetime as dt
+import io
 
 import pytest
 
 from core.jobs import job_run
+from hotspots.models import Hotspot
 from patrols.models import OfficerProfile, PatrolAssignment
 from patrols.services.plans import plan_create, plan_generate_start, plan_publish
 from tests.patrols.factories import ForceFactory, HotspotFactory, OfficerFactory, RunFactory, shift
@@ -148,3 +151,17 @@ def test_plan_list_query_count(published, manager_client, django_assert_max_num_
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert manager_client.get("/api/plans/").json()["count"] == 4
+
+
+def test_plan_csv_neutralises_formulas(published, commander_client, officer):
+    plan, _ = published
+    Hotspot.objects.filter(pk__in=plan.assignments.values("hotspot")).update(
+        label="=cmd|' /C calc'!A0"
+    )
+    officer.first_name, officer.last_name = "@SUM(1", "2)"
+    officer.save()
+    text = commander_client.get(f"/api/plans/{plan.pk}/plan.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["hotspot"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert "'@SUM(1 2)" in {row["officer"] for row in rows}
+    assert all(row["centroid_lon"].startswith("-") for row in rows)  # numbers stay numbers
