@@ -203,5 +203,7 @@ if not DEBUG:
 # between GPS fixes (seconds) that is still attributed rather than reported as unknown.
 DOSE_TOLERANCE_M = env_int("DOSE_TOLERANCE_M", 25, minimum=0)
 DOSE_MAX_GAP_S = env_int("DOSE_MAX_GAP_S", 300, minimum=10)
+# Oldest visit (days since it started) a tablet may still send, for tablets offline a while.
+VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 7, minimum=1)
 # Seconds between GPS pings the tablet app records during a visit.
 FIELD_PING_SECONDS = env_int("FIELD_PING_SECONDS", 30, minimum=1)

@@ -9,7 +9,6 @@ update is invisible until they commit.
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -83,21 +82,38 @@ def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
             raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
         result = handler(job, Progress(job, listener))
     except Exception as error:  # any failure, including a soft time limit, is recorded
-        if isinstance(error, JobError):
-            log.info("Job %s (%s) failed: %s", job.pk, job.kind, error)
-        else:
-            log.exception("Job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{error}" or type(error).__name__,
-            message=f"Failed: {error}"[:500],
-            result={"traceback": traceback.format_exc(limit=20)},
-        )
+        _record_failure(job, error)
     else:
         _record_success(job, result or {})
     job.refresh_from_db()
     return job
+
+
+def public_error(error: Exception, job_id: int) -> str:
+    """What users may read about a failure. Expected failures (JobError, and ValueError for
+    bad input) explain themselves; anything else may carry SQL, paths or data from other
+    users, so it is named only by its type and left, with its traceback, in the server log."""
+    if isinstance(error, JobError | ValueError):
+        return f"{error}" or type(error).__name__
+    return (
+        f"The job stopped on an internal error ({type(error).__name__}); the server log has "
+        f"the details under job #{job_id}."
+    )
+
+
+def _record_failure(job: Job, error: Exception) -> None:
+    if isinstance(error, JobError):
+        log.info("Job %s (%s) failed: %s", job.pk, job.kind, error)
+    else:
+        log.exception("Job %s (%s) failed", job.pk, job.kind)
+    text = public_error(error, job.pk)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.FAILED,
+        finished_at=timezone.now(),
+        error=text,
+        message=f"Failed: {text}"[:500],
+        result=None,
+    )
 
 
 def _record_success(job: Job, result: dict) -> None:
@@ -112,7 +128,8 @@ def _record_success(job: Job, result: dict) -> None:
         log.exception("Job %s (%s): its result could not be stored", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, finished_at=timezone.now(),
-            error=f"The job finished but its result could not be stored: {error}",
+            error="The job finished but its result could not be stored; the server log has "
+            f"the details under job #{job.pk}.",
         )  # fmt: skip
 
 

@@ -53,6 +53,14 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status}, {self.progress}%)"
 
+    def is_visible_to(self, user) -> bool:
+        """The row-level form of `Job.objects.visible_to`, without a query."""
+        from core.roles import COMMANDER, MANAGER, has_role
+
+        return has_role(user, MANAGER, COMMANDER) or (
+            user.is_authenticated and self.created_by_id == user.pk
+        )
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -35,7 +35,23 @@ def test_failed_job_records_error_and_keeps_progress():
     assert job.status == Job.Status.FAILED
     assert job.error == "the input file has no header"
     assert job.progress == 40
-    assert "ValueError" in job.result["traceback"]
+    assert job.result is None
+
+
+@job_kind("tests.crashes")
+def _crashing_job(job, progress):
+    raise KeyError("secret_column_of_another_user")
+
+
+@pytest.mark.django_db
+def test_internal_errors_stay_in_the_server_log(caplog, manager_client):
+    job = job_start(kind="tests.crashes", sync=True)
+    assert job.status == Job.Status.FAILED
+    assert "KeyError" in job.error and f"job #{job.pk}" in job.error
+    assert "secret_column" not in job.error + job.message and job.result is None
+    body = manager_client.get(f"/api/jobs/{job.pk}/").content.decode()
+    assert "Traceback" not in body and "secret_column" not in body
+    assert "Traceback" in caplog.text and "secret_column_of_another_user" in caplog.text
 
 
 @pytest.mark.django_db
