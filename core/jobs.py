@@ -124,7 +124,7 @@ def _record_success(job: Job, result: dict) -> None:
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.SUCCEEDED, progress=100, finished_at=timezone.now(), result=result
             )
-    except Exception as error:
+    except Exception:
         log.exception("Job %s (%s): its result could not be stored", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, finished_at=timezone.now(),
