@@ -10,3 +10,4 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        import core.middleware  # noqa: F401  (stamps the sign-in time on each session)
