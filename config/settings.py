@@ -179,8 +179,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300, minimum=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A late-acked job must not be redelivered while it is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# A late-acked job must not be redelivered while it is still running, and no later than
+# needed when its worker died: the hard time limit ends every task, so one minute more.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# Running jobs stamp a heartbeat; one silent for JOB_STALE_SECONDS is marked failed by the
+# sweep that every Celery worker runs every JOB_REAP_SECONDS, and on reading jobs.
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 30, minimum=0.1)
+JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 120, minimum=1)
+JOB_REAP_SECONDS = env_float("JOB_REAP_SECONDS", 60, minimum=0.1)
+if JOB_STALE_SECONDS <= 2 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("JOB_STALE_SECONDS must exceed twice JOB_HEARTBEAT_SECONDS.")
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 

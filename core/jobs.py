@@ -6,6 +6,7 @@ Handlers must report progress outside their own `transaction.atomic` blocks, oth
 update is invisible until they commit.
 """
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -61,7 +62,9 @@ class Progress:
         if recent and percent < 100 and percent - self._last_percent < 5:
             return
         self._last_write, self._last_percent = now, percent
-        Job.objects.filter(pk=self.job.pk).update(progress=percent, message=message[:500])
+        Job.objects.filter(pk=self.job.pk).update(
+            progress=percent, message=message[:500], heartbeat_at=timezone.now()
+        )
 
     def scaled(self, start: float, end: float) -> "Callable[[float, str], None]":
         """A reporter for a sub-step mapping its 0–100 onto start–end of this job."""
@@ -74,19 +77,68 @@ def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
     if job.status == Job.Status.SUCCEEDED:
         return job
     handler = _HANDLERS.get(job.kind)
+    now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1, error=""
-    )
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=job.attempts + 1,
+        error="", finished_at=None,
+    )  # fmt: skip
     try:
-        if handler is None:
-            raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
-        result = handler(job, Progress(job, listener))
+        with Heartbeat(job.pk):
+            if handler is None:
+                raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
+            result = handler(job, Progress(job, listener))
     except Exception as error:  # any failure, including a soft time limit, is recorded
         _record_failure(job, error)
     else:
         _record_success(job, result or {})
     job.refresh_from_db()
     return job
+
+
+class Heartbeat:
+    """While a job runs, a thread stamps its row every JOB_HEARTBEAT_SECONDS, however long a
+    step takes without reporting progress; when the process dies, the stamps stop."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a missed beat is reported by the reaper, never fatal here
+            log.exception("Job %s: heartbeat failed", self.job_id)
+        finally:
+            connection.close()
+
+
+def jobs_reap() -> int:
+    """Mark failed every running job whose heartbeat stopped more than JOB_STALE_SECONDS ago:
+    its worker or web process died. Returns how many. Safe to run anywhere, any number of
+    times at once; a redelivered Celery task runs such a job again."""
+    before = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    stalled = Job.objects.stalled(before=before)
+    count = stalled.update(
+        status=Job.Status.FAILED,
+        finished_at=timezone.now(),
+        error="The process running this job stopped (no heartbeat); start it again.",
+        message="Failed: the process running this job stopped.",
+    )
+    if count:
+        log.warning("Marked %s job(s) failed whose process stopped", count)
+    return count
 
 
 def public_error(error: Exception, job_id: int) -> str:
