@@ -153,6 +153,19 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")) or BASE_DIR / "
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Imports: each CSV (decompressed) is refused past these bounds, so that memory stays bounded
+# whatever is uploaded (hotspots/ingest/readers.py); and implausible rows are refused.
+IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 512, minimum=1)
+IMPORT_MAX_RATIO = env_float("IMPORT_MAX_RATIO", 100, minimum=2)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000, minimum=1)
+IMPORT_MAX_LINE_KB = env_int("IMPORT_MAX_LINE_KB", 64, minimum=1)
+IMPORT_EARLIEST_MONTH = env_str("IMPORT_EARLIEST_MONTH", "2000-01") or "2000-01"
+# A police.uk import that would replace a month with fewer than this share of the rows held
+# is refused (--on-error reject) or imported with a warning (skip).
+IMPORT_REPLACE_MIN_SHARE = env_float("IMPORT_REPLACE_MIN_SHARE", 0.5, minimum=0)
+# Uploaded files are deleted when their import ends; any left by a process that died, after:
+UPLOAD_MAX_AGE_HOURS = env_int("UPLOAD_MAX_AGE_HOURS", 24, minimum=1)
+
 # Geography: projected coordinates in metres, computed once at import.
 PROJECTED_CRS = env_crs("PROJECTED_CRS", "EPSG:27700")
 GRID_CELL_M = env_int("GRID_CELL_M", 150, minimum=10)
