@@ -274,3 +274,11 @@ def test_planned_against_delivered_dose(
     assert by_officer[0]["label"].startswith("0 ")
     assert manager_client.get(f"/api/plans/{plan.pk}/dose/", {"group_by": "x"}).status_code == 400
     assert officer_client.get(f"/api/plans/{plan.pk}/dose/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [("inf", "0"), ("nan", "0"), ("200", "100"), ("1e308", "0"), ("-inf", "nan")]
+)
+def test_nearest_hotspot_refuses_impossible_positions(hotspot, profiles, officer_client, lon, lat):
+    response = officer_client.get("/api/hotspots/nearest/", {"lon": lon, "lat": lat})
+    assert response.status_code == 400 and "lon must be within" in response.json()["detail"]
