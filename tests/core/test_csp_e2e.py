@@ -5,11 +5,16 @@ import pytest
 from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
 from tests.patrols.test_field_e2e import CHROMIUM_ARGS, chromium  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.browser
+# Serialized rollback: the live server needs committed rows, and later tests the database
+# as it was (content types included) after this test's flush.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
-def people(transactional_db):
+def people():
     from tests.factories import UserFactory
 
     run = RunFactory()
