@@ -39,19 +39,26 @@ def import_upload_start(
     their import. Raises ValueError for a bad boundary or mapping before anything is queued."""
     uploads_expire()
     folder = _root() / uuid.uuid4().hex
+    try:
+        kind, params = _stored_params(files, source, force_slug, mapping, boundary, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # refused before any job: keep nothing
+        raise
+    params["on_error"] = on_error
+    return job_start(kind=kind, params=params, user=user)
+
+
+def _stored_params(files, source, force_slug, mapping, boundary, folder) -> tuple[str, dict]:
     paths = [str(_store(upload, folder)) for upload in files]
     if source == "force_export":
         parsed = ExportMapping.from_dict(mapping or {}, source="mapping")
         params = {"path": paths[0], "mapping": parsed.__dict__, "force": force_slug}
-        kind = "hotspots.import_force_export"
-    else:
-        params = {"paths": paths, "force": force_slug, "boundary": None}
-        if boundary:
-            params["boundary"] = str(_store(boundary, folder / "boundary"))
-            boundary_read(Path(params["boundary"]))
-        kind = "hotspots.import_police_uk"
-    params["on_error"] = on_error
-    return job_start(kind=kind, params=params, user=user)
+        return "hotspots.import_force_export", params
+    params = {"paths": paths, "force": force_slug, "boundary": None}
+    if boundary:
+        params["boundary"] = str(_store(boundary, folder / "boundary"))
+        boundary_read(Path(params["boundary"]))
+    return "hotspots.import_police_uk", params
 
 
 def mapping_parse(text: str) -> dict:

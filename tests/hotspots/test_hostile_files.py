@@ -193,6 +193,13 @@ def test_uploads_are_deleted_after_their_job(
         with django_capture_on_commit_callbacks(execute=True):
             manager_client.post("/api/imports/upload/", {"files": [upload]})
         assert list((tmp_path / "uploads").iterdir()) == []
+    bad_mapping = SimpleUploadedFile("e.csv", b"a\n", content_type="text/csv")
+    refused = manager_client.post(
+        "/api/imports/upload/",
+        {"files": [bad_mapping], "source": "force_export", "force": "x", "mapping": "{}"},
+    )
+    assert refused.status_code == 400, refused.content
+    assert list((tmp_path / "uploads").iterdir()) == []
     left = tmp_path / "uploads" / "left-by-a-dead-worker"
     left.mkdir()
     (left / NAME).write_text("x")
