@@ -102,3 +102,13 @@ def env_database(name: str, default: str) -> dict[str, Any]:
     ):
         raise ImproperlyConfigured(f"{name} must point to SQLite or PostgreSQL.")
     return dict(config)
+
+
+def check_secret_key(key: str) -> None:
+    """A production key as Django's deployment check wants it: at least 50 characters, of
+    at least 5 different ones, and not a development key."""
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith(("django-insecure", "insecure-")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for DEBUG=0: use at least 50 random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )

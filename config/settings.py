@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
+    check_secret_key,
     env_bool,
     env_crs,
     env_database,
@@ -29,6 +30,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+elif not DEBUG:
+    check_secret_key(SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -57,6 +61,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.SessionPolicyMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,10 +105,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering index on incidents carries x/y only on PostgreSQL; SQLite simply ignores that.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins while a username and address are locked out; then the usual backend.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+# OWASP ASVS level 2: length of at least 12, not like the user's names, not a common password
+# (Django ships a list of 20,000, read offline), not all digits.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Sign-in throttling for the login form and the admin (django-axes, in the database so that
+# every web worker counts): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked for LOGIN_LOCKOUT_MINUTES; a success resets the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_VERBOSE = False
+# Sessions: signed out after SESSION_HOURS whatever happens, officers (shared tablets) also
+# after OFFICER_IDLE_MINUTES without a request (core/middleware.py).
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
+OFFICER_IDLE_MINUTES = env_int("OFFICER_IDLE_MINUTES", 30, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -119,6 +152,19 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")) or BASE_DIR / "media")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Imports: each CSV (decompressed) is refused past these bounds, so that memory stays bounded
+# whatever is uploaded (hotspots/ingest/readers.py); and implausible rows are refused.
+IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 512, minimum=1)
+IMPORT_MAX_RATIO = env_float("IMPORT_MAX_RATIO", 100, minimum=2)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000, minimum=1)
+IMPORT_MAX_LINE_KB = env_int("IMPORT_MAX_LINE_KB", 64, minimum=1)
+IMPORT_EARLIEST_MONTH = env_str("IMPORT_EARLIEST_MONTH", "2000-01") or "2000-01"
+# A police.uk import that would replace a month with fewer than this share of the rows held
+# is refused (--on-error reject) or imported with a warning (skip).
+IMPORT_REPLACE_MIN_SHARE = env_float("IMPORT_REPLACE_MIN_SHARE", 0.5, minimum=0)
+# Uploaded files are deleted when their import ends; any left by a process that died, after:
+UPLOAD_MAX_AGE_HOURS = env_int("UPLOAD_MAX_AGE_HOURS", 24, minimum=1)
 
 # Geography: projected coordinates in metres, computed once at import.
 PROJECTED_CRS = env_crs("PROJECTED_CRS", "EPSG:27700")
@@ -153,15 +199,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 3600, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 3300, minimum=10)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A late-acked job must not be redelivered while it is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# A late-acked job must not be redelivered while it is still running, and no later than
+# needed when its worker died: the hard time limit ends every task, so one minute more.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+# Running jobs stamp a heartbeat; one silent for JOB_STALE_SECONDS is marked failed by the
+# sweep that every Celery worker runs every JOB_REAP_SECONDS, and on reading jobs.
+JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 30, minimum=0.1)
+JOB_STALE_SECONDS = env_float("JOB_STALE_SECONDS", 120, minimum=1)
+JOB_REAP_SECONDS = env_float("JOB_REAP_SECONDS", 60, minimum=0.1)
+if JOB_STALE_SECONDS <= 2 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("JOB_STALE_SECONDS must exceed twice JOB_HEARTBEAT_SECONDS.")
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Browsers and tablets sign in through the login form; no Basic auth, which would
+        # be a password oracle without CSRF protection or lockout.
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.RoleAwareAutoSchema",
@@ -195,16 +250,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
-    "loggers": {"pyogrio": {"level": "WARNING"}},
+    "loggers": {"pyogrio": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    # HTTPS only: redirect plain HTTP and tell browsers never to try it (HSTS, a year).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients),
+# set SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO; never without such a proxy.
+_PROXY_HEADER = env_str("SECURE_PROXY_SSL_HEADER", "") or ""
+if _PROXY_HEADER:
+    SECURE_PROXY_SSL_HEADER = (_PROXY_HEADER, "https")
+# /healthz answers load balancers over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Patrol dose: metres around a hotspot still counted as inside it, and the longest gap
 # between GPS fixes (seconds) that is still attributed rather than reported as unknown.
 DOSE_TOLERANCE_M = env_int("DOSE_TOLERANCE_M", 25, minimum=0)
 DOSE_MAX_GAP_S = env_int("DOSE_MAX_GAP_S", 300, minimum=10)
+# Oldest visit (days since it started) a tablet may still send, for tablets offline a while.
+VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 7, minimum=1)
 # Seconds between GPS pings the tablet app records during a visit.
 FIELD_PING_SECONDS = env_int("FIELD_PING_SECONDS", 30, minimum=1)

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import selectors
-from core.jobs import job_start
+from core.jobs import job_start, jobs_reap
 from core.permissions import IsManager, IsStaff
 from core.roles import roles_of
 from core.serializers import JobSerializer, MeSerializer, SelftestSerializer
@@ -18,6 +18,7 @@ class JobListApi(generics.ListAPIView):
     permission_classes = [IsStaff]
 
     def get_queryset(self):
+        jobs_reap()  # no job shows as running when its process died
         return selectors.job_list(user=self.request.user)
 
 
@@ -28,6 +29,7 @@ class JobDetailApi(generics.RetrieveAPIView):
     permission_classes = [IsStaff]
 
     def get_queryset(self):
+        jobs_reap()  # no job shows as running when its process died
         return selectors.job_list(user=self.request.user)
 
 

@@ -12,3 +12,4 @@ class CoreConfig(AppConfig):
         autodiscover_modules("jobs")
         # Cards for the manager's home page live in each app's panels.py.
         autodiscover_modules("panels")
+        import core.middleware  # noqa: F401  (stamps the sign-in time on each session)

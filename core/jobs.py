@@ -6,10 +6,10 @@ Handlers must report progress outside their own `transaction.atomic` blocks, oth
 update is invisible until they commit.
 """
 
+import datetime as dt
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +62,9 @@ class Progress:
         if recent and percent < 100 and percent - self._last_percent < 5:
             return
         self._last_write, self._last_percent = now, percent
-        Job.objects.filter(pk=self.job.pk).update(progress=percent, message=message[:500])
+        Job.objects.filter(pk=self.job.pk).update(
+            progress=percent, message=message[:500], heartbeat_at=timezone.now()
+        )
 
     def scaled(self, start: float, end: float) -> "Callable[[float, str], None]":
         """A reporter for a sub-step mapping its 0–100 onto start–end of this job."""
@@ -75,29 +77,95 @@ def job_run(*, job_id: int, listener: Listener | None = None) -> Job:
     if job.status == Job.Status.SUCCEEDED:
         return job
     handler = _HANDLERS.get(job.kind)
+    now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), attempts=job.attempts + 1, error=""
-    )
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=job.attempts + 1,
+        error="", finished_at=None,
+    )  # fmt: skip
     try:
-        if handler is None:
-            raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
-        result = handler(job, Progress(job, listener))
+        with Heartbeat(job.pk):
+            if handler is None:
+                raise LookupError(f"No job handler is registered for kind {job.kind!r}.")
+            result = handler(job, Progress(job, listener))
     except Exception as error:  # any failure, including a soft time limit, is recorded
-        if isinstance(error, JobError):
-            log.info("Job %s (%s) failed: %s", job.pk, job.kind, error)
-        else:
-            log.exception("Job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{error}" or type(error).__name__,
-            message=f"Failed: {error}"[:500],
-            result={"traceback": traceback.format_exc(limit=20)},
-        )
+        _record_failure(job, error)
     else:
         _record_success(job, result or {})
     job.refresh_from_db()
     return job
+
+
+class Heartbeat:
+    """While a job runs, a thread stamps its row every JOB_HEARTBEAT_SECONDS, however long a
+    step takes without reporting progress; when the process dies, the stamps stop."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a missed beat is reported by the reaper, never fatal here
+            log.exception("Job %s: heartbeat failed", self.job_id)
+        finally:
+            connection.close()
+
+
+def jobs_reap() -> int:
+    """Mark failed every running job whose heartbeat stopped more than JOB_STALE_SECONDS ago:
+    its worker or web process died. Returns how many. Safe to run anywhere, any number of
+    times at once; a redelivered Celery task runs such a job again."""
+    before = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    stalled = Job.objects.stalled(before=before)
+    count = stalled.update(
+        status=Job.Status.FAILED,
+        finished_at=timezone.now(),
+        error="The process running this job stopped (no heartbeat); start it again.",
+        message="Failed: the process running this job stopped.",
+    )
+    if count:
+        log.warning("Marked %s job(s) failed whose process stopped", count)
+    return count
+
+
+def public_error(error: Exception, job_id: int) -> str:
+    """What users may read about a failure. Expected failures (JobError, and ValueError for
+    bad input) explain themselves; anything else may carry SQL, paths or data from other
+    users, so it is named only by its type and left, with its traceback, in the server log."""
+    if isinstance(error, JobError | ValueError):
+        return f"{error}" or type(error).__name__
+    return (
+        f"The job stopped on an internal error ({type(error).__name__}); the server log has "
+        f"the details under job #{job_id}."
+    )
+
+
+def _record_failure(job: Job, error: Exception) -> None:
+    if isinstance(error, JobError):
+        log.info("Job %s (%s) failed: %s", job.pk, job.kind, error)
+    else:
+        log.exception("Job %s (%s) failed", job.pk, job.kind)
+    text = public_error(error, job.pk)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.FAILED,
+        finished_at=timezone.now(),
+        error=text,
+        message=f"Failed: {text}"[:500],
+        result=None,
+    )
 
 
 def _record_success(job: Job, result: dict) -> None:
@@ -108,11 +176,12 @@ def _record_success(job: Job, result: dict) -> None:
             Job.objects.filter(pk=job.pk).update(
                 status=Job.Status.SUCCEEDED, progress=100, finished_at=timezone.now(), result=result
             )
-    except Exception as error:
+    except Exception:
         log.exception("Job %s (%s): its result could not be stored", job.pk, job.kind)
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.FAILED, finished_at=timezone.now(),
-            error=f"The job finished but its result could not be stored: {error}",
+            error="The job finished but its result could not be stored; the server log has "
+            f"the details under job #{job.pk}.",
         )  # fmt: skip
 
 

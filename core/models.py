@@ -15,6 +15,13 @@ class JobQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
 
+    def stalled(self, *, before):
+        """Running jobs whose last heartbeat (or start) is older than `before`."""
+        return self.filter(status=Job.Status.RUNNING).filter(
+            models.Q(heartbeat_at__lt=before)
+            | models.Q(heartbeat_at__isnull=True, started_at__lt=before)
+        )
+
 
 class Job(models.Model):
     """A long-running task of any app: its progress, outcome and who started it."""
@@ -42,6 +49,9 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written every JOB_HEARTBEAT_SECONDS while the job runs; a running job whose heartbeat
+    # stops had its worker die (core.jobs.jobs_reap).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
@@ -52,6 +62,14 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status}, {self.progress}%)"
+
+    def is_visible_to(self, user) -> bool:
+        """The row-level form of `Job.objects.visible_to`, without a query."""
+        from core.roles import COMMANDER, MANAGER, has_role
+
+        return has_role(user, MANAGER, COMMANDER) or (
+            user.is_authenticated and self.created_by_id == user.pk
+        )
 
     @property
     def is_finished(self) -> bool:

@@ -17,6 +17,22 @@ class JobSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    # What anyone who may read the run, plan or report a job belongs to may see of it; its
+    # parameters, result, messages and author only those who may read it at /api/jobs/.
+    PUBLIC_FIELDS = frozenset(
+        {"id", "kind", "status", "progress", "attempts", "created_at", "started_at",
+         "finished_at", "duration_s", "is_finished"}
+    )  # fmt: skip
+    BLANK = {"params": {}, "result": None, "error": "", "message": "", "created_by": None}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or instance.is_visible_to(request.user):
+            return data
+        return {name: data[name] if name in self.PUBLIC_FIELDS else self.BLANK[name]
+                for name in data}  # fmt: skip
+
 
 class SelftestSerializer(serializers.Serializer):
     steps = serializers.IntegerField(min_value=1, max_value=1000, default=10)

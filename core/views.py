@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core import selectors
+from core.jobs import jobs_reap
 from core.panels import manager_panels
 from core.roles import COMMANDER, HOME_URL_NAMES, MANAGER, OFFICER, has_role, primary_role
 
@@ -48,5 +49,6 @@ def commander_home(request):
 
 @role_required(MANAGER, OFFICER, COMMANDER)
 def job_detail(request, pk: int):
+    jobs_reap()
     job = get_object_or_404(selectors.job_list(user=request.user), pk=pk)
     return render(request, "core/job_detail.html", {"job": job})

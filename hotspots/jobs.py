@@ -10,35 +10,42 @@ from hotspots.models import Force, HotspotRun
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
 from hotspots.services.monitoring import MONITOR_JOB, hotspots_monitor
 from hotspots.services.runs import hotspot_run_execute, method_options, methods_compare
+from hotspots.services.uploads import uploads_delete
 
 
 @job_kind("hotspots.import_police_uk")
 def import_police_uk(job: Job, progress: Progress) -> dict:
     params = job.params
-    summary = incidents_import_police_uk(
-        paths=[Path(p) for p in params["paths"]],
-        force_slug=params.get("force") or None,
-        boundary_path=Path(params["boundary"]) if params.get("boundary") else None,
-        on_error=params.get("on_error", "reject"),
-        user=job.created_by,
-        job=job,
-        progress=progress,
-    )
+    try:
+        summary = incidents_import_police_uk(
+            paths=[Path(p) for p in params["paths"]],
+            force_slug=params.get("force") or None,
+            boundary_path=Path(params["boundary"]) if params.get("boundary") else None,
+            on_error=params.get("on_error", "reject"),
+            user=job.created_by,
+            job=job,
+            progress=progress,
+        )
+    finally:
+        uploads_delete(params["paths"])
     return summary.as_dict()
 
 
 @job_kind("hotspots.import_force_export")
 def import_force_export(job: Job, progress: Progress) -> dict:
     params = job.params
-    summary = incidents_import_force_export(
-        path=Path(params["path"]),
-        mapping=ExportMapping.from_dict(params["mapping"]),
-        force_slug=params["force"],
-        on_error=params.get("on_error", "reject"),
-        user=job.created_by,
-        job=job,
-        progress=progress,
-    )
+    try:
+        summary = incidents_import_force_export(
+            path=Path(params["path"]),
+            mapping=ExportMapping.from_dict(params["mapping"]),
+            force_slug=params["force"],
+            on_error=params.get("on_error", "reject"),
+            user=job.created_by,
+            job=job,
+            progress=progress,
+        )
+    finally:
+        uploads_delete([params["path"]])
     return summary.as_dict()
 
 

@@ -26,7 +26,10 @@ def incident_data(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             return _start_import(request, form)
-    job = Job.objects.filter(pk=request.GET.get("job") or 0).first()
+    requested = request.GET.get("job", "")
+    job = None
+    if requested.isdigit() and len(requested) < 12:  # anything else names no job
+        job = Job.objects.visible_to(request.user).filter(pk=int(requested)).first()
     forces = list(selectors.force_list())
     flags = list(selectors.quality_flag_list())
     context = {

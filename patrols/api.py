@@ -307,6 +307,8 @@ class NearestHotspotApi(APIView):
             lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
         except (KeyError, ValueError):
             raise ValidationError({"detail": "Give lon and lat as numbers."}) from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses inf and nan
+            raise ValidationError({"detail": "lon must be within ±180 and lat within ±90."})
         hotspot, metres = selectors.nearest_hotspot(officer=officer, lon=lon, lat=lat)
         if hotspot is None:
             return Response(

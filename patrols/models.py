@@ -46,8 +46,11 @@ class OfficerProfile(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="officers"
     )
     rank = models.CharField(max_length=10, choices=Rank.choices, default=Rank.PC)
-    # A secret in the officer's calendar feed address: calendar apps cannot sign in.
-    calendar_token = models.CharField(max_length=64, unique=True, default=_calendar_token)
+    # A secret in the officer's calendar feed address: calendar apps cannot sign in. A new
+    # one replaces the old address; none turns the feed off (patrols/services/calendar.py).
+    calendar_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, default=_calendar_token
+    )
 
     class Meta:
         ordering = ["collar_number"]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
     path("patrols/roster/", views_pages.roster, name="roster"),
     path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
+    path("patrols/mine/calendar/", views_pages.my_calendar, name="my-calendar"),
     path("patrols/calendar/<str:token>.ics", views.calendar_feed, name="officer-calendar"),
     path("api/officers/", api.OfficerListApi.as_view(), name="api-officer-list"),
     path("api/shifts/", api.ShiftListApi.as_view(), name="api-shift-list"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core.roles import COMMANDER, MANAGER, OFFICER, has_role
 from core.views import role_required
@@ -14,6 +15,7 @@ from hotspots.models import Hotspot
 from patrols import selectors
 from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, ShiftForm, next_monday
 from patrols.models import PatrolAssignment
+from patrols.services.calendar import calendar_token_revoke, calendar_token_rotate
 from patrols.services.plans import (
     PlanError,
     assignment_update,
@@ -196,3 +198,19 @@ def my_patrols(request):
         )
     context = {"officer": officer, "assignments": upcoming, "today": today}
     return render(request, "patrols/my_patrols.html", context)
+
+
+@require_POST
+@role_required(OFFICER)
+def my_calendar(request):
+    """The officer replaces their calendar address (`action=rotate`) or turns it off."""
+    officer = getattr(request.user, "officer", None)
+    if officer is None:
+        raise PermissionDenied("Your account has no officer profile.")
+    if request.POST.get("action") == "off":
+        calendar_token_revoke(officer=officer)
+        messages.success(request, "Your calendar feed is off; its old address no longer works.")
+    else:
+        calendar_token_rotate(officer=officer)
+        messages.success(request, "Your calendar has a new address; the old one no longer works.")
+    return redirect("my-patrols")

@@ -5,6 +5,7 @@ Targets: at least 100,000 rows/s end to end on PostgreSQL; peak memory under 1 G
 import leaves every count unchanged."""
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from bench.common import (  # noqa: E402
 
 MEASURE = Path(__file__).with_name("measure.py")
 # As deployed: without DEBUG, Django does not record every query.
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "benchmark-only"}
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "benchmark-only-" + os.urandom(32).hex()}
 
 
 def main() -> int:

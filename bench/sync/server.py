@@ -29,10 +29,13 @@ def server_env(database_url: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
-        "SECRET_KEY": "bench-sync-" + os.urandom(16).hex(),
+        "SECRET_KEY": "bench-sync-" + os.urandom(32).hex(),
         "ALLOWED_HOSTS": HOST,
-        # Plain HTTP on loopback: cookies marked Secure would never come back.
+        # Plain HTTP on loopback: cookies marked Secure would never come back, and no
+        # redirect to HTTPS.
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
     }
 

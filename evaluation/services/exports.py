@@ -1,6 +1,5 @@
 """The report's per-hotspot table as CSV, and the report page as PDF (WeasyPrint)."""
 
-import csv
 import io
 import logging
 import mimetypes
@@ -10,6 +9,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from core import csvsafe
 from evaluation import report
 from evaluation.models import Evaluation
 
@@ -29,7 +29,7 @@ def evaluation_csv(evaluation: Evaluation) -> str:
     places = {h["id"]: h for h in results["hotspots"]}
     dose = results["dose"]["hotspots"]
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_FIELDS)
+    writer = csvsafe.dict_writer(out, CSV_FIELDS)
     writer.writeheader()
     for key, measure in results["measures"].items():
         for row in measure["hotspots"]:

@@ -1,8 +1,10 @@
 """Sources of incident files: plain CSV, gzip, zip archives and folders of months."""
 
+import codecs
 import gzip
 import hashlib
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -57,62 +59,192 @@ def _is_importable(name: str) -> bool:
     return lowered.endswith(CSV_SUFFIXES) or lowered.endswith(".zip")
 
 
-def iter_sources(path: Path, wanted=lambda name: True) -> Iterator[Source]:
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one CSV source, decompressed: a file past any of them is refused before it
+    is parsed, after reading at most `max_bytes` (and far less for a compression bomb)."""
+
+    max_bytes: int = 512 * 1024 * 1024
+    max_ratio: float = 100.0  # decompressed / compressed bytes, for gzip and zip
+    max_rows: int = 2_000_000
+    max_line_bytes: int = 64 * 1024  # police.uk lines are about 300 bytes
+    # Below this many decompressed bytes the ratio is not judged: tiny files compress oddly.
+    ratio_floor: int = 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+CHUNK = 256 * 1024
+
+
+def iter_sources(path: Path, wanted=lambda name: True, limits: Limits = DEFAULT_LIMITS):
     """The CSV sources in one file; a zip archive yields each CSV inside it that passes
-    `wanted`."""
+    `wanted`. Decompression streams under `limits`, and each source's text is checked for
+    shapes that no CSV reader reports well (UTF-16, NUL bytes, lone carriage returns, huge
+    lines, an unclosed quote, a header and no rows)."""
     name = path.name
     lowered = name.lower()
     if lowered.endswith(".zip"):
-        yield from _zip_sources(path, name, wanted)
-    elif lowered.endswith(".gz"):
-        yield Source(name, _gunzip(path.read_bytes(), name))
+        sources = _zip_sources(path, name, wanted, limits)
     else:
-        yield Source(name, path.read_bytes())
+        sources = iter([_file_source(path, name, limits)])
+    for source in sources:
+        check_shape(source, limits)
+        yield source
 
 
-def _gunzip(raw: bytes, name: str) -> bytes:
-    try:
-        return gzip.decompress(raw)
-    except EOFError:
-        raise FileRejected(
-            [RowError(name, None, None, "the gzip file is truncated (it ends before its data)")]
-        ) from None
-    except (OSError, zlib.error) as error:
-        raise FileRejected(
-            [RowError(name, None, None, f"not a valid gzip file: {error}")]
-        ) from None
+def _file_source(path: Path, name: str, limits: Limits) -> Source:
+    with path.open("rb") as raw:
+        if not name.lower().endswith(".gz"):
+            return Source(name, _read_bounded(raw, name, limits, None))
+        try:
+            with gzip.GzipFile(fileobj=raw) as stream:
+                return Source(name, _read_bounded(stream, name, limits, raw.tell))
+        except EOFError:
+            raise FileRejected(
+                [RowError(name, None, None, "the gzip file is truncated (it ends before its data)")]
+            ) from None
+        except (OSError, zlib.error) as error:
+            raise FileRejected(
+                [RowError(name, None, None, f"not a valid gzip file: {error}")]
+            ) from None
 
 
-def _zip_sources(path: Path, name: str, wanted) -> Iterator[Source]:
+def _read_bounded(stream, name: str, limits: Limits, compressed_read) -> bytes:
+    """All of `stream`, refused as soon as it passes a limit; `compressed_read()` is how many
+    compressed bytes were consumed so far (None for an uncompressed file)."""
+    data = bytearray()
+    lines = 0
+    while chunk := stream.read(CHUNK):
+        data += chunk
+        lines += chunk.count(b"\n")
+        if len(data) > limits.max_bytes:
+            mib = limits.max_bytes // (1024 * 1024)
+            raise _refused(name, f"is larger than {mib} MiB decompressed (IMPORT_MAX_FILE_MB)")
+        if lines > limits.max_rows + 1:
+            message = f"has more than {limits.max_rows} rows (IMPORT_MAX_ROWS); split it"
+            raise _refused(name, message, limits.max_rows + 2)
+        if compressed_read is not None and len(data) > limits.ratio_floor:
+            ratio = len(data) / max(compressed_read(), 1)
+            if ratio > limits.max_ratio:
+                raise _refused(
+                    name,
+                    (
+                        f"expands more than {limits.max_ratio:g} times when decompressed "
+                        "(IMPORT_MAX_RATIO): a compression bomb, or rows repeated many times"
+                    ),
+                )
+    return bytes(data)
+
+
+def _zip_sources(path: Path, name: str, wanted, limits: Limits) -> Iterator[Source]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = sorted(
-                m
-                for m in archive.namelist()
-                if m.lower().endswith(CSV_SUFFIXES) and "__MACOSX" not in m and wanted(m)
+                (m for m in archive.infolist() if not m.is_dir()),
+                key=lambda m: m.filename,
             )
+            members = [
+                m
+                for m in members
+                if m.filename.lower().endswith(CSV_SUFFIXES)
+                and "__MACOSX" not in m.filename
+                and wanted(m.filename)
+            ]
             if not members:
                 raise FileRejected(
                     [RowError(name, None, None, "the zip archive holds no CSV files")]
                 )
             for member in members:
-                yield _zip_member(archive, member, f"{name}:{member}")
+                yield _zip_member(archive, member, f"{name}:{member.filename}", limits)
     except (zipfile.BadZipFile, EOFError) as error:
         raise FileRejected(
             [RowError(name, None, None, f"not a readable zip archive (truncated?): {error}")]
         ) from None
 
 
-def _zip_member(archive: zipfile.ZipFile, member: str, name: str) -> Source:
+def _zip_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, limits) -> Source:
     try:
-        data = archive.read(member)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
+        with archive.open(member) as stream:
+            # Compressed bytes consumed so far; the whole member if the stream cannot say.
+            def consumed() -> int:
+                left = getattr(stream, "_compress_left", 0)
+                return max(member.compress_size - left, 1)
+
+            if member.filename.lower().endswith(".gz"):
+                with gzip.GzipFile(fileobj=stream) as inner:
+                    data = _read_bounded(inner, name, limits, consumed)
+            else:
+                data = _read_bounded(stream, name, limits, consumed)
+    except EOFError:
+        raise FileRejected(
+            [RowError(name, None, None, "the gzip file is truncated (it ends before its data)")]
+        ) from None
+    except (zipfile.BadZipFile, OSError, zlib.error) as error:
         raise FileRejected(
             [RowError(name, None, None, f"this member of the zip archive is damaged: {error}")]
         ) from None
-    if member.lower().endswith(".gz"):
-        data = _gunzip(data, name)
     return Source(name, data)
+
+
+def check_shape(source: Source, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse text that the CSV readers would crash on or misreport, naming line and field."""
+    data, name = source.data, source.name
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
+        raise _refused(name, "is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)", 1)
+    if (nul := data.find(b"\0")) >= 0:
+        raise FileRejected([_at(source, nul, "holds a NUL byte (is it a CSV file?)")])
+    if b"\r" in data and b"\n" not in data:
+        raise _refused(
+            name,
+            (
+                "its lines end with a carriage return only (old Mac format); save it with "
+                "Windows or Unix line endings"
+            ),
+        )
+    if long := re.search(rb"[^\n]{%d}" % (limits.max_line_bytes + 1), data):
+        message = (
+            f"this line is longer than {limits.max_line_bytes} bytes (IMPORT_MAX_LINE_KB): "
+            "a field holds far more than any incident needs"
+        )
+        raise FileRejected([_at(source, long.start() + limits.max_line_bytes, message)])
+    if (quote := _unclosed_quote(data)) is not None:
+        message = "a quote opened here is never closed: the rest of the file would be one field"
+        raise FileRejected([_at(source, quote, message)])
+    first_break = data.find(b"\n")
+    if data.strip() and (first_break < 0 or not data[first_break:].strip()):
+        raise FileRejected([RowError(name, 2, None, "the file has a header but no rows")])
+
+
+def _refused(name: str, message: str, line: int | None = None) -> FileRejected:
+    return FileRejected([RowError(name, line, None, message)])
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: every other byte of ASCII text is NUL."""
+    head = data[:1000]
+    return len(head) >= 4 and head.count(b"\0") >= len(head) // 3
+
+
+def _unclosed_quote(data: bytes) -> int | None:
+    """Where a quoted field that never ends starts, if one does. With an odd number of quotes
+    the last one opens a field that never closes, if it stands at the start of a field."""
+    if data.count(b'"') % 2 == 0:
+        return None
+    last = data.rfind(b'"')
+    if last == 0 or data[last - 1 : last] in (b",", b"\n", b"\r"):
+        return last
+    return None
+
+
+def _at(source: Source, position: int, message: str) -> RowError:
+    """An error at a byte offset: its line, and its field by counting commas before it."""
+    data = source.data
+    start = data.rfind(b"\n", 0, position) + 1
+    line = data.count(b"\n", 0, position) + 1
+    header = data.split(b"\n", 1)[0][:4096].decode("utf-8", "replace").strip().split(",")
+    column = data[start:position].count(b",")
+    field = header[column].strip() if column < len(header) and line > 1 else None
+    return RowError(source.name, line, field, message)
 
 
 def decode(source: Source) -> str:

@@ -1,6 +1,5 @@
 """A run's hotspots as GeoJSON, CSV and GeoPackage (WGS84 lon/lat, EPSG:4326)."""
 
-import csv
 import io
 import json
 import tempfile
@@ -9,6 +8,7 @@ from pathlib import Path
 import geopandas
 import shapely
 
+from core import csvsafe
 from hotspots import selectors
 from hotspots.models import HotspotRun
 
@@ -70,7 +70,7 @@ def hotspots_feature_collection(run: HotspotRun) -> dict:
 
 def hotspots_csv(run: HotspotRun) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(
+    writer = csvsafe.dict_writer(
         out, [*FIELDS, *AREA_FIELDS, "counts_by_category", "monthly_trend", "wkt"]
     )
     writer.writeheader()

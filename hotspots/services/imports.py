@@ -12,8 +12,10 @@ parsed, and its transaction commits only once every file has been read and found
 """
 
 import contextlib
+import datetime as dt
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,13 +26,14 @@ import pandas as pd
 import shapely
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 
 from core.jobs import JobError
 from hotspots.ingest.common import Geography, ParsedFile
 from hotspots.ingest.errors import FileRejected, RowError
 from hotspots.ingest.force_export import ExportMapping, parse_force_export
 from hotspots.ingest.police_uk import parse_police_uk
-from hotspots.ingest.readers import expand_paths, iter_sources, police_uk_member
+from hotspots.ingest.readers import Limits, expand_paths, iter_sources, police_uk_member
 from hotspots.models import Force, ImportBatch, Incident, MonthlyStat
 from hotspots.selectors import category_lookup
 from hotspots.services.bulk import IncidentStream, incident_frame, incidents_insert
@@ -75,6 +78,7 @@ class ImportSummary:
     months: dict[str, list[str]] = field(default_factory=dict)
     batch_ids: list[int] = field(default_factory=list)
     quality_flags: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -144,13 +148,80 @@ def _parse_files(
 ) -> Iterator[tuple[int, ParsedFile]]:
     """(file index, parsed source) for every source in the files, read one at a time; an
     unreadable file becomes a parsed file with one error and no rows."""
+    limits = import_limits()
     for index, path in enumerate(files):
         try:
-            for source in iter_sources(path, wanted):
-                yield index, parse(source)
+            for source in iter_sources(path, wanted, limits):
+                yield index, _plausible(parse(source))
         except FileRejected as rejected:
             empty = pd.DataFrame(columns=["month"])
             yield index, ParsedFile(path.name, "", empty, rejected.errors, rows_read=0)
+
+
+def import_limits() -> Limits:
+    return Limits(
+        max_bytes=settings.IMPORT_MAX_FILE_MB * 1024 * 1024,
+        max_ratio=settings.IMPORT_MAX_RATIO,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        max_line_bytes=settings.IMPORT_MAX_LINE_KB * 1024,
+    )
+
+
+# Display names of the normalised text columns in police.uk files; force exports' own
+# column names depend on their mapping, so they are shown by the normalised name.
+FIELD_NAMES = {"location": "Location", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name",
+               "outcome": "Last outcome category", "reference": "Crime ID"}  # fmt: skip
+WIDTH_COLUMNS = ("location", "lsoa_code", "lsoa_name", "outcome", "reference", "priority",
+                 "status")  # fmt: skip
+# Generous bounds around the United Kingdom (lon, lat): police.uk covers England, Wales and
+# Northern Ireland; a row outside has swapped or mistyped coordinates.
+UK_BOUNDS = (-11.0, 2.5, 49.0, 61.5)
+FILE_MONTH = re.compile(r"(?:^|[/:])(\d{4}-(?:0[1-9]|1[0-2]))-[^/:]*-street\.csv(?:\.gz)?$")
+
+
+def _plausible(item: ParsedFile) -> ParsedFile:
+    """Rows that parse but cannot be right become row errors: text wider than its column,
+    a month before IMPORT_EARLIEST_MONTH or after this one, a month other than the one in a
+    police.uk file's name, coordinates outside the United Kingdom."""
+    rows = item.rows
+    if not len(rows):
+        return item
+    bad = np.zeros(len(rows), dtype=bool)
+    errors = list(item.errors)
+
+    def flag(mask, field_name: str, message: str, values) -> None:
+        nonlocal bad
+        mask = np.asarray(mask, dtype=bool) & ~bad
+        for index in np.flatnonzero(mask):
+            value = str(values[index])
+            shown = value if len(value) <= 60 else value[:60] + "…"
+            errors.append(RowError(item.name, int(lines[index]), field_name, message, shown))
+        bad |= mask
+
+    lines = rows["line"].to_numpy()
+    for column in WIDTH_COLUMNS:
+        width = Incident._meta.get_field(column).max_length
+        text = rows[column].astype(str)
+        flag(text.str.len().to_numpy() > width, FIELD_NAMES.get(column, column),
+             f"is longer than {width} characters", text.to_numpy())  # fmt: skip
+    months = rows["month"].astype(str).to_numpy()
+    latest = f"{dt.date.today():%Y-%m}"
+    earliest = settings.IMPORT_EARLIEST_MONTH
+    flag((months < earliest) | (months > latest), "Month",
+         f"is implausible: before {earliest} or after this month", months)  # fmt: skip
+    if named := FILE_MONTH.search(item.name):
+        flag(months != named.group(1), "Month",
+             f"differs from the month in the file's name ({named.group(1)})", months)  # fmt: skip
+    lon, lat = rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float)
+    located = rows["has_location"].to_numpy(bool)
+    xmin, xmax, ymin, ymax = UK_BOUNDS
+    outside = located & ((lon < xmin) | (lon > xmax) | (lat < ymin) | (lat > ymax))
+    flag(outside, "Longitude", "with its latitude, lies outside the United Kingdom "
+         "(are longitude and latitude swapped?)", lon)  # fmt: skip
+    if not bad.any():
+        return item
+    ordered = sorted(errors, key=lambda e: (e.line or 0, e.field or ""))
+    return replace(item, rows=rows[~bad].reset_index(drop=True), errors=ordered)
 
 
 def _import(
@@ -250,6 +321,13 @@ class _Writer:
         self._written.append((force, batch, stats))
         _add(self.summary, batch, force)
 
+    def _check_shrinking(self, force: Force, months: list[str], batches) -> None:
+        problems = _shrinking_months(force, self.source, months, batches)
+        if problems and self.on_error == "reject":
+            raise ImportRejected([RowError(b.file_name, None, "Month", p)
+                                  for p in problems for b in batches[:1]])  # fmt: skip
+        self.summary.warnings.extend(problems)
+
     def _pause(self) -> None:
         """Let other statements use the connection: end the COPY stream (if open)."""
         if self._stream is not None:
@@ -271,12 +349,35 @@ class _Writer:
             batches = [batch for batch, _ in written]
             months = sorted({month for batch in batches for month in batch.months})
             if self.source == ImportBatch.Source.POLICE_UK:
+                self._check_shrinking(force, months, batches)
                 _replace_months(force, self.source, months, batches)
             monthly_stats_replace(
                 force=force, source=self.source, months=months,
                 stats=[stat for _, stats in written for stat in stats],
             )  # fmt: skip
             self.summary.quality_flags += quality_flags_refresh(force=force)
+
+
+def _shrinking_months(force: Force, source: str, months: list[str], batches) -> list[str]:
+    """Months that this import would replace with far fewer rows than are held now: a file
+    holding a few stray rows of a neighbouring month would otherwise wipe that month out."""
+    new_ids = [batch.pk for batch in batches]
+    incidents = Incident.objects.filter(force=force, source=source,
+                                        month__in=[f"{m}-01" for m in months])  # fmt: skip
+
+    def per_month(rows) -> dict[str, int]:
+        counted = rows.values("month").annotate(n=Count("id")).values_list("month", "n")
+        return {f"{month:%Y-%m}": n for month, n in counted}
+
+    new = per_month(incidents.filter(batch_id__in=new_ids))
+    old = per_month(incidents.exclude(batch_id__in=new_ids))
+    share = settings.IMPORT_REPLACE_MIN_SHARE
+    return [
+        f"month {month} of {force.slug}: {new.get(month, 0)} new rows would replace {held} held "
+        f"(fewer than {share:.0%}); check the files' months, or import with --on-error skip"
+        for month, held in sorted(old.items())
+        if held >= 20 and new.get(month, 0) < share * held
+    ]
 
 
 def _pipeline(writer: _Writer) -> "_Inline | _Threaded":

@@ -1,12 +1,12 @@
 """A plan as CSV, and an officer's published assignments as an iCalendar feed (RFC 5545)."""
 
-import csv
 import datetime as dt
 import io
 
 from django.conf import settings
 from django.utils import timezone
 
+from core import csvsafe
 from patrols.models import OfficerProfile, PatrolAssignment, PatrolPlan
 
 CSV_FIELDS = [
@@ -29,7 +29,7 @@ CSV_FIELDS = [
 
 def plan_csv(plan: PatrolPlan) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_FIELDS)
     for a in plan.assignments.with_details().order_by("start", "officer__collar_number"):
         start, end = timezone.localtime(a.start), timezone.localtime(a.end)

@@ -15,7 +15,14 @@ from django.utils import timezone
 from hotspots.models import Hotspot
 from hotspots.services.geometry import to_projected
 from patrols import dosage
-from patrols.models import GpsPing, OfficerProfile, PatrolAssignment, PatrolVisit
+from patrols.models import (
+    GpsPing,
+    OfficerProfile,
+    PatrolAssignment,
+    PatrolPlan,
+    PatrolVisit,
+    PlanHotspot,
+)
 
 VISIT_FIELDS = (
     "hotspot_id",
@@ -85,10 +92,32 @@ def _validate(officer: OfficerProfile, fields: dict) -> None:
         raise VisitError("A visit longer than 12 hours is not plausible.")
     if fields["ended_at"] > timezone.now() + CLOCK_SKEW:
         raise VisitError("The visit ends in the future: check the tablet's clock.")
+    if fields["started_at"] < timezone.now() - dt.timedelta(days=settings.VISIT_MAX_AGE_DAYS):
+        raise VisitError(
+            f"A visit more than {settings.VISIT_MAX_AGE_DAYS} days old cannot be logged from a "
+            "tablet; ask a manager."
+        )
     if not Hotspot.objects.filter(pk=fields["hotspot_id"]).exists():
         raise VisitError("No such hotspot.")
+    if not _in_published_plan(officer, fields["hotspot_id"], fields["started_at"]):
+        raise VisitError(
+            "That hotspot is not in a published plan of your force running on the visit's day."
+        )
     if fields.get("assignment_id"):
         _check_assignment(officer, fields)
+
+
+def _in_published_plan(officer: OfficerProfile, hotspot_id: int, started_at: dt.datetime) -> bool:
+    """The hotspot is patrolled by the officer's force on that local day (a day's grace
+    either side for shifts that cross midnight)."""
+    day = timezone.localtime(started_at).date()
+    return PlanHotspot.objects.filter(
+        hotspot_id=hotspot_id,
+        plan__force_id=officer.force_id,
+        plan__status=PatrolPlan.Status.PUBLISHED,
+        plan__first_day__lte=day + dt.timedelta(days=1),
+        plan__last_day__gte=day - dt.timedelta(days=1),
+    ).exists()
 
 
 def _check_assignment(officer: OfficerProfile, fields: dict) -> None:

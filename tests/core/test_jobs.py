@@ -1,7 +1,12 @@
+import datetime as dt
+import threading
+import time
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from core.jobs import Progress, job_kind, job_run, job_start
+from core.jobs import Progress, job_kind, job_run, job_start, jobs_reap
 from core.models import Job
 
 
@@ -35,7 +40,23 @@ def test_failed_job_records_error_and_keeps_progress():
     assert job.status == Job.Status.FAILED
     assert job.error == "the input file has no header"
     assert job.progress == 40
-    assert "ValueError" in job.result["traceback"]
+    assert job.result is None
+
+
+@job_kind("tests.crashes")
+def _crashing_job(job, progress):
+    raise KeyError("secret_column_of_another_user")
+
+
+@pytest.mark.django_db
+def test_internal_errors_stay_in_the_server_log(caplog, manager_client):
+    job = job_start(kind="tests.crashes", sync=True)
+    assert job.status == Job.Status.FAILED
+    assert "KeyError" in job.error and f"job #{job.pk}" in job.error
+    assert "secret_column" not in job.error + job.message and job.result is None
+    body = manager_client.get(f"/api/jobs/{job.pk}/").content.decode()
+    assert "Traceback" not in body and "secret_column" not in body
+    assert "Traceback" in caplog.text and "secret_column_of_another_user" in caplog.text
 
 
 @pytest.mark.django_db
@@ -82,3 +103,42 @@ def test_jobs_command_runs_and_lists(capsys):
     out = capsys.readouterr().out
     assert "100%" in out
     assert "succeeded" in out
+
+
+@pytest.mark.django_db
+def test_running_jobs_with_a_silent_heartbeat_are_reaped(manager_client, manager, settings):
+    settings.JOB_STALE_SECONDS = 120
+    long_ago = timezone.now() - dt.timedelta(minutes=5)
+    dead = Job.objects.create(kind="core.selftest", status="running", created_by=manager,
+                              started_at=long_ago, heartbeat_at=long_ago)  # fmt: skip
+    never_beat = Job.objects.create(kind="core.selftest", status="running", started_at=long_ago)
+    alive = Job.objects.create(kind="core.selftest", status="running", started_at=long_ago,
+                               heartbeat_at=timezone.now())  # fmt: skip
+    queued = Job.objects.create(kind="core.selftest")
+    body = manager_client.get(f"/api/jobs/{dead.pk}/").json()
+    assert body["status"] == "failed" and "stopped" in body["error"]
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses[never_beat.pk] == "failed"
+    assert (statuses[alive.pk], statuses[queued.pk]) == ("running", "queued")
+    assert jobs_reap() == 0
+
+
+@job_kind("tests.quiet")
+def _quiet_job(job, progress):
+    time.sleep(float(job.params["seconds"]))  # a long step that reports no progress
+    return {"done": True}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_long_silent_step_keeps_its_heartbeat(settings):
+    settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALE_SECONDS = 0.1, 0.5
+    job = Job.objects.create(kind="tests.quiet", params={"seconds": 1.5})
+    runner = threading.Thread(target=job_run, kwargs={"job_id": job.pk})
+    runner.start()
+    reaped = 0
+    while runner.is_alive():
+        reaped += jobs_reap()
+        time.sleep(0.1)
+    runner.join()
+    job.refresh_from_db()
+    assert (reaped, job.status, job.result) == (0, "succeeded", {"done": True})

@@ -50,9 +50,29 @@ def test_secret_key_required_when_debug_off():
     assert "SECRET_KEY" in result.stderr
 
 
+STRONG_KEY = "k3J9-vQ2_xZ8pL5mN1bR7tY4wE6uI0oA2sD4fG6hJ8kL0zX2cV4bN6mQ8wE0rT2y"
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "hotspots.example"}
+
+
 def test_good_environment_starts():
-    result = _check_with(DEBUG="0", SECRET_KEY="x" * 50, GRID_CELL_M="250")
+    result = _check_with(DEBUG="0", SECRET_KEY=STRONG_KEY, GRID_CELL_M="250")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("key", ["abcde", "x" * 60, "django-insecure-" + "ab12" * 12])
+def test_weak_secret_key_is_refused_when_debug_is_off(key):
+    result = _check_with(DEBUG="0", SECRET_KEY=key)
+    assert result.returncode != 0 and "SECRET_KEY is too weak" in result.stderr
+
+
+def test_deployment_check_is_clean_with_the_documented_settings():
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env={**environment, **PRODUCTION}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
 
 
 def test_env_helpers(monkeypatch):

@@ -11,7 +11,8 @@ from core.jobs import job_start
 )
 def test_each_role_lands_on_its_home(client, request, persona, home):
     user = request.getfixturevalue(persona)
-    assert client.login(username=user.username, password="pw-for-tests")
+    signed_in = client.post("/login/", {"username": user.username, "password": "pw-for-tests"})
+    assert signed_in.status_code == 302
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0] == home
     assert response.status_code == 200

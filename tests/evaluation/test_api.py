@@ -1,6 +1,8 @@
 """The evaluation API, pages, exports and roles on a small hand-built force."""
 
+import csv
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -252,3 +254,13 @@ def test_command_prints_the_headline(world, tmp_path):
     assert "ASB in the 2 hotspot areas down" in text
     assert "Open Government Licence" in text
     assert (tmp_path / "h.csv").read_text().startswith("rank,")
+
+
+def test_report_csv_neutralises_formulas_in_labels(commander_client):
+    run, plan = build_world()
+    Hotspot.objects.filter(run=run, rank=1).update(label='=HYPERLINK("http://x.invalid","a")')
+    evaluation = finished(plan=plan)
+    text = commander_client.get(f"/api/evaluations/{evaluation.pk}/hotspots.csv").content
+    labels = {row["label"] for row in csv.DictReader(io.StringIO(text.decode())) if row["label"]}
+    assert '\'=HYPERLINK("http://x.invalid","a")' in labels
+    assert not any(label.startswith(("=", "+", "-", "@")) for label in labels)

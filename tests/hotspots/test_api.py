@@ -153,3 +153,8 @@ def test_bad_mapping_json_is_explained(manager_client):
          "on_error": "reject", "mapping": "{not json"},
     )  # fmt: skip
     assert "not valid JSON" in response.content.decode()
+
+
+@pytest.mark.parametrize("job", ["abc", "-1", "1.5", "99999999999999999999999"])
+def test_incident_page_ignores_a_malformed_job(manager_client, job):
+    assert manager_client.get("/incidents/", {"job": job}).status_code == 200

@@ -1,5 +1,7 @@
 """Hotspot runs end to end on planted synthetic data: services, API, exports and command."""
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -280,3 +282,38 @@ def test_find_hotspots_command(force, tmp_path, capsys):
     assert "hotspots hold" in printed and "  1. " in printed
     assert len(pyogrio.read_dataframe(out, layer="hotspots")) >= 1
     assert "Each hotspot is at most 0.1 km²" in printed
+
+
+@pytest.mark.django_db
+def test_hotspot_csv_neutralises_formulas_in_labels():
+    from hotspots.services.exports import hotspots_csv
+    from tests.patrols.factories import HotspotFactory, RunFactory
+
+    run = RunFactory()
+    for label in ('=HYPERLINK("http://x.invalid","a")', "+1+1", "-1+1", "@A1", "\tx"):
+        HotspotFactory(run=run, label=label)
+    rows = list(csv.DictReader(io.StringIO(hotspots_csv(run))))
+    labels = [row["label"] for row in rows if row["rank"] and not row["rank"].startswith("#")]
+    assert len(labels) == 5 and all(label.startswith("'") for label in labels)
+    assert all(float(row["centroid_lon"]) < 0 for row in rows if row["centroid_lon"])
+
+
+@pytest.mark.django_db
+def test_nested_jobs_follow_job_visibility(manager, officer_client, manager_client):
+    from core.models import Job
+    from tests.patrols.factories import RunFactory
+
+    job = Job.objects.create(
+        kind="hotspots.run", status="failed", created_by=manager, params={"secret": "p"},
+        error="details of the manager's job", message="Failed: details", result={"r": 1},
+    )  # fmt: skip
+    run = RunFactory(job=job)
+    for path in (f"/api/hotspot-runs/{run.pk}/", "/api/hotspot-runs/"):
+        body = officer_client.get(path).json()
+        nested = body["job"] if "job" in body else body["results"][0]["job"]
+        assert nested["status"] == "failed" and nested["id"] == job.pk
+        assert (nested["params"], nested["error"], nested["result"]) == ({}, "", None)
+        assert nested["created_by"] is None and nested["message"] == ""
+        assert officer_client.get(f"/api/jobs/{job.pk}/").status_code == 404
+    seen = manager_client.get(f"/api/hotspot-runs/{run.pk}/").json()["job"]
+    assert seen["params"] == {"secret": "p"} and seen["created_by"] == manager.username

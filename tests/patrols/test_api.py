@@ -1,8 +1,11 @@
+import csv
 import datetime as dt
+import io
 
 import pytest
 
 from core.jobs import job_run
+from hotspots.models import Hotspot
 from patrols.models import OfficerProfile, PatrolAssignment
 from patrols.services.plans import plan_create, plan_generate_start, plan_publish
 from tests.patrols.factories import ForceFactory, HotspotFactory, OfficerFactory, RunFactory, shift
@@ -148,3 +151,38 @@ def test_plan_list_query_count(published, manager_client, django_assert_max_num_
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert manager_client.get("/api/plans/").json()["count"] == 4
+
+
+def test_plan_csv_neutralises_formulas(published, commander_client, officer):
+    plan, _ = published
+    Hotspot.objects.filter(pk__in=plan.assignments.values("hotspot")).update(
+        label="=cmd|' /C calc'!A0"
+    )
+    officer.first_name, officer.last_name = "@SUM(1", "2)"
+    officer.save()
+    text = commander_client.get(f"/api/plans/{plan.pk}/plan.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["hotspot"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert "'@SUM(1 2)" in {row["officer"] for row in rows}
+    assert all(row["centroid_lon"].startswith("-") for row in rows)  # numbers stay numbers
+
+
+def test_calendar_address_is_rotated_revoked_and_dies_with_the_account(
+    published, client, officer_client, officer
+):
+    profile = OfficerProfile.objects.get(user=officer)
+    old = f"/patrols/calendar/{profile.calendar_token}.ics"
+    assert client.get(old).status_code == 200
+    assert officer_client.post("/patrols/mine/calendar/", {"action": "rotate"}).status_code == 302
+    profile.refresh_from_db()
+    new = f"/patrols/calendar/{profile.calendar_token}.ics"
+    assert client.get(old).status_code == 404 and client.get(new).status_code == 200
+    officer.is_active = False
+    officer.save()
+    assert client.get(new).status_code == 404
+    officer.is_active = True
+    officer.save()
+    officer_client.post("/patrols/mine/calendar/", {"action": "off"})
+    profile.refresh_from_db()
+    assert profile.calendar_token is None and client.get(new).status_code == 404
+    assert "calendar feed is off" in officer_client.get("/patrols/mine/").content.decode()

@@ -140,6 +140,10 @@ def test_visit_logged_offline_arrives_exactly_once(
             permissions=["geolocation"],
             geolocation={"longitude": LON, "latitude": LAT, "accuracy": 8},
             service_workers="allow",
+            # Playwright's wait_for_function evaluates its predicate with eval, which the
+            # Content-Security-Policy forbids; the app itself passes the policy
+            # (tests/core/test_csp_e2e.py).
+            bypass_csp=True,
         )
         try:
             page = context.new_page()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from pyproj import Transformer
 
 from patrols.models import GpsPing, OfficerProfile, PatrolAssignment, PatrolPlan, PatrolVisit
-from tests.patrols.factories import HotspotFactory, RunFactory
+from tests.patrols.factories import ForceFactory, HotspotFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -30,11 +30,10 @@ def square_lonlat(half: float = 75) -> dict:
     return shapely.geometry.mapping(shapely.Polygon(ring))
 
 
-@pytest.fixture
-def hotspot():
-    run = RunFactory()
+def make_hotspot(run, *, plan_status="published"):
+    """A hotspot at CENTRE in a plan of the run's force running this week."""
     lon, lat = lonlat(*CENTRE)
-    return HotspotFactory(
+    hotspot = HotspotFactory(
         run=run,
         geometry=square_lonlat(),
         centroid_x=CENTRE[0],
@@ -42,6 +41,18 @@ def hotspot():
         centroid_lon=lon,
         centroid_lat=lat,
     )
+    today = timezone.localdate()
+    plan = PatrolPlan.objects.create(
+        force=run.force, run=run, name="This week", seed=1, status=plan_status,
+        first_day=today - dt.timedelta(days=3), last_day=today + dt.timedelta(days=3),
+    )  # fmt: skip
+    plan.plan_hotspots.create(hotspot=hotspot)
+    return hotspot
+
+
+@pytest.fixture
+def hotspot():
+    return make_hotspot(RunFactory())
 
 
 @pytest.fixture
@@ -201,6 +212,26 @@ def test_bad_visits_are_refused_clearly(hotspot, profiles, officer_client):
     assert PatrolVisit.objects.count() == 0
 
 
+def test_visits_only_at_published_hotspots_of_own_force_and_recent(
+    hotspot, profiles, officer_client
+):
+    elsewhere = make_hotspot(RunFactory(force=ForceFactory(slug="elsewhere", name="Elsewhere")))
+    refused = post(officer_client, visit_body(elsewhere))
+    assert refused.status_code == 400 and "published plan of your force" in refused.json()["detail"]
+    draft = make_hotspot(hotspot.run, plan_status="draft")
+    assert "published plan" in post(officer_client, visit_body(draft)).json()["detail"]
+    old = visit_body(hotspot)
+    for key, days in (("started_at", 9), ("ended_at", 9)):
+        moment = dt.datetime.fromisoformat(old[key]) - dt.timedelta(days=days)
+        old[key] = moment.isoformat()
+    assert "days old" in post(officer_client, old).json()["detail"]
+    ancient = {**old, "started_at": "2019-03-01T10:00:00+00:00",
+               "ended_at": "2019-03-01T10:15:00+00:00"}  # fmt: skip
+    assert post(officer_client, ancient).status_code == 400
+    assert PatrolVisit.objects.count() == 0
+    assert post(officer_client, visit_body(hotspot)).status_code == 201
+
+
 def test_nearest_hotspot_for_ad_hoc_visits(hotspot, profiles, officer_client):
     lon, lat = lonlat(CENTRE[0] + 300, CENTRE[1])
     found = officer_client.get("/api/hotspots/nearest/", {"lon": lon, "lat": lat}).json()
@@ -243,3 +274,11 @@ def test_planned_against_delivered_dose(
     assert by_officer[0]["label"].startswith("0 ")
     assert manager_client.get(f"/api/plans/{plan.pk}/dose/", {"group_by": "x"}).status_code == 400
     assert officer_client.get(f"/api/plans/{plan.pk}/dose/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"), [("inf", "0"), ("nan", "0"), ("200", "100"), ("1e308", "0"), ("-inf", "nan")]
+)
+def test_nearest_hotspot_refuses_impossible_positions(hotspot, profiles, officer_client, lon, lat):
+    response = officer_client.get("/api/hotspots/nearest/", {"lon": lon, "lat": lat})
+    assert response.status_code == 400 and "lon must be within" in response.json()["detail"]

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from core.jobs import job_start, registered_kinds
+from core.jobs import job_start, jobs_reap, registered_kinds
 from core.models import Job
 from core.progress import ProgressBar
 
@@ -21,6 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, job_id=None, run=None, params="{}", limit=20, **options):
         if run:
             return self._run(run, params)
+        reaped = jobs_reap()
+        if reaped:
+            self.stdout.write(f"Marked {reaped} job(s) failed whose process had stopped.")
         if job_id:
             return self._follow(job_id)
         for job in Job.objects.select_related("created_by")[:limit]:
@@ -46,6 +49,7 @@ class Command(BaseCommand):
             while not job.is_finished:
                 bar(job.progress, job.message)
                 time.sleep(0.5)
+                jobs_reap()
                 job.refresh_from_db()
             bar(job.progress, job.message)
         self._finish(job)
