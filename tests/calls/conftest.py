@@ -73,3 +73,25 @@ def event(reference="INC-1", status="received", minutes_ago=30.0, **extra) -> di
 
 def apply(force, *events, now=None):
     return call_events_apply(force=force, raw_events=list(events), source="api", now=now)
+
+
+def add_map_points(force, lonlats) -> None:
+    """police.uk incidents at these anonymous map points (WGS84), as an import would store them."""
+    import datetime as dt
+
+    import shapely
+
+    from hotspots.models import Category, ImportBatch, Incident
+    from hotspots.services.geometry import to_projected
+
+    batch = ImportBatch.objects.create(
+        force=force, source="police_uk", file_name="2026-05-street.csv", checksum="0" * 64,
+        months=["2026-05"], status="imported",
+    )  # fmt: skip
+    category = Category.objects.asb().first()
+    for lon, lat in lonlats:
+        point = to_projected(shapely.Point(lon, lat))
+        Incident.objects.create(
+            force=force, batch=batch, source="police_uk", month=dt.date(2026, 5, 1),
+            category=category, longitude=lon, latitude=lat, x=point.x, y=point.y,
+        )  # fmt: skip
