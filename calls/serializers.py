@@ -5,6 +5,8 @@ from calls.models import Call, CallEvent, PublicActionLog, RejectedEvent
 
 
 class CallEventSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(help_text="api or file")
+
     class Meta:
         model = CallEvent
         fields = ["id", "key", "status", "occurred_at", "source", "received_at", "payload"]
@@ -65,6 +67,7 @@ class PublicActionSerializer(serializers.Serializer):
 class RejectedEventSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     token = serializers.CharField(source="token.name", default=None)
+    source = serializers.CharField(help_text="api or file")
 
     class Meta:
         model = RejectedEvent

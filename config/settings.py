@@ -180,6 +180,8 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "hotspots.models.ImportBatch.Status",
         "PlanStatusEnum": "patrols.models.PatrolPlan.Status",
         "AssignmentStatusEnum": "patrols.models.PatrolAssignment.Status",
+        "CallStatusEnum": "calls.categories.STATUS_CHOICES",
+        "CallPublicActionEnum": "calls.models.Call.PublicAction",
     },
 }
 
