@@ -19,7 +19,7 @@ MAX_FUTURE = dt.timedelta(minutes=5)
 TEXT_LIMITS = {"reference": 100, "status": 20, "incident_type": 40, "priority": 20, "event_id": 64}
 SUMMARY_LIMIT = 2000
 TRUE_WORDS = {"1", "true", "yes", "y", "t"}
-FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
+FALSE_WORDS = {"0", "false", "no", "n", "f"}
 KNOWN_FIELDS = {
     "force", "reference", "event_id", "status", "occurred_at", "incident_type", "priority",
     "longitude", "latitude", "involves_juvenile", "summary",
@@ -165,7 +165,8 @@ def _location(lon_raw: object, lat_raw: object) -> tuple[float | None, float | N
 
 
 def _flag(value: object) -> bool | None:
-    if value is None:
+    # An empty cell says nothing: it must not clear a flag an earlier event set.
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         return value

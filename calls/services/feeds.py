@@ -175,3 +175,13 @@ def feed_source_poll(*, source: FeedSource) -> list[FeedFile]:
 def feed_sources_poll() -> int:
     """Poll every enabled feed; the number of files read. What the beat schedule runs."""
     return sum(len(feed_source_poll(source=source)) for source in feed_sources())
+
+
+@transaction.atomic
+def feed_source_save(*, force, name: str, folder: str, mapping: dict) -> FeedSource:
+    """Create or update a feed, refusing a mapping that could not be read."""
+    FeedMapping.from_json(mapping)
+    source, _ = FeedSource.objects.update_or_create(
+        force=force, name=name, defaults={"folder": folder, "mapping": mapping, "enabled": True}
+    )
+    return source
