@@ -30,6 +30,8 @@ def public_map(request, slug: str):
         "force": force.name,
     }
     context = {"force": force, "rules": rules, "config": config,
+               "delay_minutes": settings.CALLS_PUBLIC_DELAY_MINUTES,
+               "window_hours": settings.CALLS_PUBLIC_WINDOW_HOURS,
                "suppressed": [c.label for c in PUBLIC_CATEGORIES
                               if c.slug in settings.CALLS_PUBLIC_SUPPRESSED]}  # fmt: skip
     return render(request, "calls/public_map.html", context)

@@ -88,7 +88,9 @@ def add_map_points(force, lonlats) -> None:
         force=force, source="police_uk", file_name="2026-05-street.csv", checksum="0" * 64,
         months=["2026-05"], status="imported",
     )  # fmt: skip
-    category = Category.objects.asb().first()
+    category = Category.objects.asb().first() or Category.objects.create(
+        name="Anti-social behaviour", slug="anti-social-behaviour", group="asb", harm_weight=0
+    )
     for lon, lat in lonlats:
         point = to_projected(shapely.Point(lon, lat))
         Incident.objects.create(

@@ -204,6 +204,6 @@ def test_pages_show_guidance_and_attribution(anonymous_client, manager_client, f
     assert "A snapshot, not crime statistics" in page
     assert "More calls can mean more reporting" in page
     assert "Calls for service: Derbyshire" in page
-    assert "Domestic abuse" in page and "20</span> minutes" in page
+    assert "Domestic abuse" in page and "20</span> minutes</strong>" in page
     staff = manager_client.get("/calls/live/?force=derbyshire").content.decode()
     assert "for staff only" in staff and "Open Government Licence" in staff

@@ -19,7 +19,8 @@
   }
 
   function makeMap(el, cfg) {
-    const map = L.map(el, { zoomSnap: 0.5 });
+    // Without a tile layer the map has no zoom limit: fitting one point would zoom to infinity.
+    const map = L.map(el, { zoomSnap: 0.5, minZoom: 5, maxZoom: 19 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Calls: " + esc(cfg.force));
     const hasTiles = Boolean(cfg.tiles && cfg.tiles.url);
@@ -67,5 +68,9 @@
     return d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
   }
 
-  window.CallsMap = { esc, config, makeMap, ago, clock, day };
+  function minutes(n) {
+    return n + (n === 1 ? " minute" : " minutes");
+  }
+
+  window.CallsMap = { esc, config, makeMap, ago, clock, day, minutes };
 })();

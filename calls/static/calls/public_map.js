@@ -2,7 +2,7 @@
 // says how fresh it is. Everything it shows was already generalised by the server.
 (function () {
   "use strict";
-  const { esc, config, makeMap, ago, clock, day } = window.CallsMap;
+  const { esc, config, makeMap, ago, clock, day, minutes } = window.CallsMap;
   const cfg = config();
   const view = makeMap("calls-map", cfg);
   const layer = L.layerGroup().addTo(view.map);
@@ -57,7 +57,7 @@
     document.getElementById("calls-empty").hidden = data.calls_shown > 0;
     view.showOgl(data.points.some((p) => p.kind === "map point"));
     if (!view.fitted && markers.length) {
-      view.map.fitBounds(L.featureGroup(markers).getBounds().pad(0.2));
+      view.map.fitBounds(L.featureGroup(markers).getBounds().pad(0.2), { maxZoom: 15 });
       view.fitted = true;
     }
     document.body.dataset.callsShown = String(data.calls_shown);
@@ -68,7 +68,7 @@
     if (!data) return;
     el.textContent =
       "Updated " + ago(data.generated_at) + ". Showing calls up to " + clock(data.data_up_to) +
-      " (" + data.rules.delay_minutes + " minutes ago) over the last " + data.rules.window_hours + " hours." +
+      " (" + minutes(data.rules.delay_minutes) + " ago) over the last " + data.rules.window_hours + " hours." +
       (failed ? " The latest refresh failed; trying again shortly." : "");
     el.classList.toggle("stale", failed || Date.now() - Date.parse(data.generated_at) > 3 * cfg.refresh_seconds * 1000);
   }

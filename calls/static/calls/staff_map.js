@@ -49,6 +49,11 @@
         fillColor: COLOURS[call.status] || "#333", fillOpacity: 0.9,
       }).bindPopup(line(call)).addTo(layer);
     });
+    const located = shown.filter((c) => c.latitude != null);
+    if (!view.fitted && located.length) {
+      view.map.fitBounds(L.latLngBounds(located.map((c) => [c.latitude, c.longitude])).pad(0.2), { maxZoom: 15 });
+      view.fitted = true;
+    }
     document.getElementById("call-list").innerHTML = shown.map((c) => "<li>" + line(c) + "</li>").join("");
     document.getElementById("calls-count").textContent = "(" + shown.length + " of " + calls.length + ")";
   }
