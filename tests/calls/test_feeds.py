@@ -147,3 +147,17 @@ def test_command_and_task(force, tmp_path, capsys):
     with pytest.raises(CommandError, match="columns"):
         call_command("read_call_feed", "--force", force.slug, "--folder", str(folder),
                      "--mapping", str(mapping_file))  # fmt: skip
+
+
+def test_token_command(force, capsys):
+    call_command("call_token", "create", "--force", force.slug, "--name", "cad")
+    secret = capsys.readouterr().out.strip()
+    from calls.services.tokens import token_for_secret
+
+    assert token_for_secret(secret=secret).name == "cad"
+    call_command("call_token", "list", "--force", force.slug)
+    assert "active" in capsys.readouterr().out
+    call_command("call_token", "revoke", "--force", force.slug, "--name", "cad")
+    assert token_for_secret(secret=secret) is None
+    with pytest.raises(CommandError, match="already has"):
+        call_command("call_token", "create", "--force", force.slug, "--name", "cad")
