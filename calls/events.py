@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from calls.categories import STATUS_RANK
@@ -93,7 +94,7 @@ def event_parse(raw: object, *, tz: str, now: dt.datetime) -> CallEventIn:
         raise EventError("status", f"must be one of {', '.join(STATUS_RANK)}")
     occurred_at = _time(raw.get("occurred_at"), tz=tz, now=now)
     lon, lat = _location(raw.get("longitude"), raw.get("latitude"))
-    fields = {
+    fields: dict[str, Any] = {
         "reference": reference,
         "status": status,
         "occurred_at": occurred_at,
