@@ -10,7 +10,7 @@ from calls.categories import PUBLIC_CATEGORIES, STATUS_LABELS
 from calls.services.public import public_rules
 from core.roles import COMMANDER, MANAGER
 from core.views import role_required
-from hotspots.models import Force
+from hotspots.models import Force, ImportBatch
 
 
 def _tiles() -> dict:
@@ -31,6 +31,9 @@ def public_map(request, slug: str):
     }
     context = {"force": force, "rules": rules, "config": config,
                "delay_minutes": settings.CALLS_PUBLIC_DELAY_MINUTES,
+               # Points come from police.uk only when the force has police.uk data.
+               "uses_police_uk": ImportBatch.objects.filter(
+                   force=force, source=ImportBatch.Source.POLICE_UK).exists(),
                "window_hours": settings.CALLS_PUBLIC_WINDOW_HOURS,
                "suppressed": [c.label for c in PUBLIC_CATEGORIES
                               if c.slug in settings.CALLS_PUBLIC_SUPPRESSED]}  # fmt: skip

@@ -14,7 +14,7 @@ from calls.models import Call, RejectedEvent
 from calls.services.tokens import token_revoke
 from core.models import Job
 from hotspots.models import Hotspot, HotspotRun
-from tests.calls.conftest import LAT, LON, apply, event
+from tests.calls.conftest import LAT, LON, add_map_points, apply, event
 
 pytestmark = pytest.mark.django_db
 
@@ -205,5 +205,9 @@ def test_pages_show_guidance_and_attribution(anonymous_client, manager_client, f
     assert "More calls can mean more reporting" in page
     assert "Calls for service: Derbyshire" in page
     assert "Domestic abuse" in page and "20</span> minutes</strong>" in page
+    assert "Open Government Licence" not in page  # no police.uk data shown: the force's own
     staff = manager_client.get("/calls/live/?force=derbyshire").content.decode()
-    assert "for staff only" in staff and "Open Government Licence" in staff
+    assert "for staff only" in staff and "Open Government Licence" not in staff
+    add_map_points(force, [(LON, LAT)])
+    page = anonymous_client.get("/live/derbyshire/").content.decode()
+    assert "Open Government Licence" in page  # snapped to police.uk's anonymous map points

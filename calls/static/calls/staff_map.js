@@ -13,6 +13,7 @@
       .bindTooltip("Hotspot " + h.rank + ": " + esc(h.label))
       .addTo(view.map);
   });
+  view.showOgl((cfg.hotspots || []).length > 0);  // hotspots come from police.uk data
   let calls = [];
   let loadedAt = null;
   const filters = ["f-status", "f-category", "f-priority", "f-hotspot"].map((id) => document.getElementById(id));
