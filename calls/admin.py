@@ -39,8 +39,9 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
 
 @admin.register(IncidentTypeMapping)
 class IncidentTypeMappingAdmin(admin.ModelAdmin):
-    list_display = ("incident_type", "description", "force", "public_category", "sensitive")
-    list_editable = ("public_category", "sensitive")
+    list_display = ("incident_type", "description", "force", "public_category", "sensitive",
+                    "incident_category")  # fmt: skip
+    list_editable = ("public_category", "sensitive", "incident_category")
     list_filter = ("force", "sensitive", "public_category")
     search_fields = ("incident_type", "description")
 

@@ -61,6 +61,14 @@ class IncidentTypeMapping(models.Model):
     description = models.CharField(max_length=200, blank=True)
     public_category = models.CharField(max_length=40, choices=CATEGORY_CHOICES)
     sensitive = models.BooleanField(default=False, help_text="Never shown in public.")
+    incident_category = models.ForeignKey(
+        "hotspots.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Counted in hotspot runs and monitoring as this category (blank: not counted).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

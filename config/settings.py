@@ -226,6 +226,7 @@ CALLS_REFRESH_SECONDS = env_int("CALLS_REFRESH_SECONDS", 120, minimum=10)
 CALLS_FEED_POLL_SECONDS = env_int("CALLS_FEED_POLL_SECONDS", 180, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "calls-poll-feeds": {"task": "calls.poll_feeds", "schedule": CALLS_FEED_POLL_SECONDS},
+    "calls-import-as-incidents": {"task": "calls.import_as_incidents", "schedule": 24 * 3600},
 }
 # The public live-call endpoints are cached: in Redis when configured, else in process.
 CACHES = {
