@@ -6,7 +6,7 @@ Who may use each endpoint is stated on it and tested in tests/calls/test_api.py.
 
 import datetime as dt
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -207,8 +207,9 @@ class PublicCallsApi(APIView):
         if not public_rate_allowed(address=address):
             return HttpResponse("Too many requests; the map refreshes by itself.", status=429,
                                 headers={"Retry-After": "60"})  # fmt: skip
-        force = get_object_or_404(Force, slug=slug)
-        item = public_body(kind=self.kind, force=force)
+        item = public_body(kind=self.kind, slug=slug)
+        if item is None:
+            raise Http404("No such force.")
         headers = {"ETag": item.etag, "Cache-Control": "public, max-age=30"}
         if item.etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=status.HTTP_304_NOT_MODIFIED, headers=headers)

@@ -205,13 +205,17 @@ SUMMARY = "summary"
 _BUILDERS = {CALLS: public_calls, SUMMARY: public_summary}
 
 
-def public_body(*, kind: str, force: Force) -> PublicBody:
-    """The JSON body of a public endpoint, from the shared cache when it is fresh enough, so
-    that any number of viewers costs one build per cache period."""
-    key = f"calls:public:{kind}:{force.pk}"
+def public_body(*, kind: str, slug: str) -> PublicBody | None:
+    """The JSON body of a public endpoint for the force with this slug (None: no such force),
+    from the shared cache when it is fresh enough: any number of viewers costs one build, and
+    no other query, per cache period."""
+    key = f"calls:public:{kind}:{slug}"
     cached = cache.get(key)
     if cached is not None:
         return cached
+    force = Force.objects.filter(slug=slug).first()
+    if force is None:
+        return None
     body = json.dumps(_BUILDERS[kind](force=force), separators=(",", ":")).encode()
     item = PublicBody(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
     seconds = SUMMARY_CACHE_SECONDS if kind == SUMMARY else settings.CALLS_PUBLIC_CACHE_SECONDS
@@ -233,4 +237,4 @@ def public_rate_allowed(*, address: str) -> bool:
 
 def public_cache_clear(*, force: Force) -> None:
     """Drop a force's cached public bodies, so that a withholding takes effect at once."""
-    cache.delete_many([f"calls:public:{kind}:{force.pk}" for kind in _BUILDERS])
+    cache.delete_many([f"calls:public:{kind}:{force.slug}" for kind in _BUILDERS])

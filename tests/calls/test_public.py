@@ -256,7 +256,7 @@ def test_public_endpoint_is_cached_and_answers_etags(anonymous_client, public_se
         unchanged = anonymous_client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.content == first.content
     assert unchanged.status_code == 304 and unchanged.content == b""
-    assert len(queries) == 2  # the force lookup per request; the body comes from the cache
+    assert len(queries) == 0  # body, ETag and rate limit all come from the cache
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -303,3 +303,41 @@ def test_cell_centres_without_map_points(anonymous_client, public_settings, forc
     [point] = _get(anonymous_client, force).json()["points"]
     assert point["kind"] == "area" and _is_cell_centre(point["lon"], point["lat"])
     assert not np.isclose(point["lon"], MAP_POINTS[4][0], atol=1e-6)
+
+
+def test_public_cache_on_redis(anonymous_client, public_settings, mapped):
+    """The cached body, its ETag and the rate limit also work on the Redis cache that
+    REDIS_URL switches on (TEST_REDIS_URL picks the database)."""
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"Redis at {url} is required (REQUIRE_REDIS) but unreachable.")
+        pytest.skip(f"no Redis at {url}")
+    prefix = f"test-calls-{os.getpid()}"  # its own keys only: the database may be shared
+    public_settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+        "KEY_PREFIX": prefix,
+    }}  # fmt: skip
+    try:
+        _eligible_calls(mapped, 3)
+        page = f"/api/public/forces/{mapped.slug}/calls/"
+        first = anonymous_client.get(page)
+        assert first.json()["calls_shown"] == 3
+        with CaptureQueriesContext(connection) as queries:
+            again = anonymous_client.get(page, HTTP_IF_NONE_MATCH=first.headers["ETag"])
+        assert again.status_code == 304 and len(queries) == 0
+        public_settings.CALLS_PUBLIC_RATE_PER_MINUTE = 2
+        assert anonymous_client.get(page, REMOTE_ADDR="10.9.9.9").status_code == 200
+        assert anonymous_client.get(page, REMOTE_ADDR="10.9.9.9").status_code == 200
+        assert anonymous_client.get(page, REMOTE_ADDR="10.9.9.9").status_code == 429
+    finally:
+        keys = client.keys(f"{prefix}:*")
+        if keys:
+            client.delete(*keys)
