@@ -144,3 +144,26 @@ def test_public_action_is_recorded_with_who_and_why(force, manager):
     assert (log.user, log.reason, log.action) == (manager, "Victim at risk", "withhold")
     with pytest.raises(ValueError, match="reason"):
         call_set_public_action(call=call, action="", reason=" ", user=manager)
+
+
+def test_whole_lifecycles_in_one_batch_cost_queries_per_call_not_per_event(force):
+    batch = []
+    for i in range(20):
+        ref = f"INC-{i}"
+        batch += [event(ref, status="received", minutes_ago=60),
+                  event(ref, status="dispatched", minutes_ago=50),
+                  event(ref, status="attended", minutes_ago=40),
+                  event(ref, status="resolved", minutes_ago=30)]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = apply(force, *batch)
+    assert {o.result for o in outcomes} == {"applied"}
+    assert len(queries) <= 20 * 10  # 80 events
+    assert set(Call.objects.values_list("status", flat=True)) == {"resolved"}
+
+
+def test_repeats_and_conflicts_inside_one_batch(force):
+    first = event(event_id="e-1")
+    outcomes = apply(force, first, first, {**first, "priority": "1"})
+    assert [o.result for o in outcomes] == ["applied", "duplicate", "rejected"]
+    assert outcomes[2].field == "event_id" and CallEvent.objects.count() == 1
+    assert [o.index for o in outcomes] == [0, 1, 2]
