@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils import timezone
 
 from calls.models import (
@@ -11,6 +12,7 @@ from calls.models import (
     PublicActionLog,
     RejectedEvent,
 )
+from calls.services.public import public_cache_clear
 from calls.services.tokens import token_create, token_revoke
 
 
@@ -44,6 +46,15 @@ class IncidentTypeMappingAdmin(admin.ModelAdmin):
     list_editable = ("public_category", "sensitive", "incident_category")
     list_filter = ("force", "sensitive", "public_category")
     search_fields = ("incident_type", "description")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        force = obj.force
+        transaction.on_commit(lambda: public_cache_clear(force=force))  # a type made sensitive
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_cache_clear(force=obj.force)
 
 
 class CallEventInline(admin.TabularInline):

@@ -5,6 +5,7 @@ and never read calls any other way."""
 import datetime as dt
 import hashlib
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -25,6 +26,10 @@ from hotspots.services.geometry import point_to_lonlat, to_projected
 
 SUMMARY_DAYS = 28
 SUMMARY_CACHE_SECONDS = 900
+# A body past its cache period is still served, while one request renews it, for at most
+# STALE_FACTOR periods; the page shows its age. Withholding a call clears the cache at once.
+STALE_FACTOR = 10
+RENEW_LOCK_SECONDS = 30
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -207,21 +212,29 @@ _BUILDERS = {CALLS: public_calls, SUMMARY: public_summary}
 
 def public_body(*, kind: str, slug: str) -> PublicBody | None:
     """The JSON body of a public endpoint for the force with this slug (None: no such force),
-    from the shared cache when it is fresh enough: any number of viewers costs one build, and
-    no other query, per cache period."""
-    key = f"calls:public:{kind}:{slug}"
+    from the shared cache: any number of viewers costs one build, and no other query, per
+    cache period. When the body is due for renewal one request rebuilds it while the others
+    keep getting the previous one, so a renewal never stalls every viewer at once."""
+    key = _cache_key(kind, slug)
+    seconds = SUMMARY_CACHE_SECONDS if kind == SUMMARY else settings.CALLS_PUBLIC_CACHE_SECONDS
     cached = cache.get(key)
     if cached is not None:
-        return cached
+        item, fresh_until = cached
+        if time.time() < fresh_until or not cache.add(f"{key}:renewing", 1, RENEW_LOCK_SECONDS):
+            return item
     force = Force.objects.filter(slug=slug).first()
     if force is None:
         return None
     body = json.dumps(_BUILDERS[kind](force=force), separators=(",", ":")).encode()
     item = PublicBody(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-    seconds = SUMMARY_CACHE_SECONDS if kind == SUMMARY else settings.CALLS_PUBLIC_CACHE_SECONDS
     if seconds:
-        cache.set(key, item, seconds)
+        cache.set(key, (item, time.time() + seconds), seconds * STALE_FACTOR + RENEW_LOCK_SECONDS)
+        cache.delete(f"{key}:renewing")
     return item
+
+
+def _cache_key(kind: str, slug: str) -> str:
+    return f"calls:public:{kind}:{slug}"
 
 
 def public_rate_allowed(*, address: str) -> bool:
@@ -237,4 +250,4 @@ def public_rate_allowed(*, address: str) -> bool:
 
 def public_cache_clear(*, force: Force) -> None:
     """Drop a force's cached public bodies, so that a withholding takes effect at once."""
-    cache.delete_many([f"calls:public:{kind}:{force.slug}" for kind in _BUILDERS])
+    cache.delete_many([_cache_key(kind, force.slug) for kind in _BUILDERS])

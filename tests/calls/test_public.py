@@ -341,3 +341,22 @@ def test_public_cache_on_redis(anonymous_client, public_settings, mapped):
         keys = client.keys(f"{prefix}:*")
         if keys:
             client.delete(*keys)
+
+
+def test_a_due_body_is_renewed_by_one_request_while_others_get_the_last(
+    anonymous_client, public_settings, mapped, monkeypatch
+):
+    from django.core.cache import cache
+
+    from calls.services import public
+
+    url = f"/api/public/forces/{mapped.slug}/calls/"
+    _eligible_calls(mapped, 3)
+    first = anonymous_client.get(url).json()
+    _eligible_calls(mapped, 3, minutes_ago=61)
+    later = public.time.time() + public_settings.CALLS_PUBLIC_CACHE_SECONDS + 1
+    monkeypatch.setattr(public.time, "time", lambda: later)
+    cache.add("calls:public:calls:derbyshire:renewing", 1, 30)  # another request is renewing
+    assert anonymous_client.get(url).json() == first
+    cache.delete("calls:public:calls:derbyshire:renewing")
+    assert anonymous_client.get(url).json()["calls_shown"] == 6
