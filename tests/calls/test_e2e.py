@@ -47,7 +47,9 @@ def chromium():
 
 
 @pytest.fixture
-def live_force(transactional_db, settings):
+def live_force(transactional_db, django_db_serialized_rollback, settings):
+    # Serialized rollback: the flush after this test must not recreate content types, or a
+    # later serialized-rollback test (the Celery worker's) could not restore its own.
     settings.CALLS_PUBLIC_DELAY_MINUTES = 1
     settings.CALLS_REFRESH_SECONDS = 3
     settings.CALLS_PUBLIC_CACHE_SECONDS = 1

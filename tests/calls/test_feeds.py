@@ -10,8 +10,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from calls.models import Call, FeedFile, FeedSource, RejectedEvent
-from calls.services.feeds import FeedMapping, MappingError, feed_source_poll, feed_source_save
-from calls.tasks import poll_feeds
+from calls.services.feeds import (
+    FeedMapping,
+    MappingError,
+    feed_source_poll,
+    feed_source_save,
+    feed_sources_poll,
+)
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -139,7 +144,7 @@ def test_command_and_task(force, tmp_path, capsys):
     assert "5 applied, 0 repeated, 0 refused of 5" in capsys.readouterr().out
     assert FeedSource.objects.get().name == "cad"
     _settled(Path(shutil.copy(EXAMPLES / "call-feed.csv", folder / "b.csv")))
-    assert poll_feeds.delay().get() == 1  # what the beat schedule runs
+    assert feed_sources_poll() == 1  # what the beat task calls.poll_feeds runs
     assert FeedFile.objects.get(name="b.csv").events_duplicate == 5
     with pytest.raises(CommandError, match="--all"):
         call_command("read_call_feed", "--force", force.slug)

@@ -1,14 +1,14 @@
 """Calls for service as an incident source for hotspot runs."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from calls.models import IncidentTypeMapping
-from calls.services.incidents import calls_import_as_incidents
-from calls.tasks import import_as_incidents
+from calls.services.incidents import calls_import_as_incidents, calls_import_recent_all
 from hotspots.models import Category, Incident
 from tests.calls.conftest import LAT, LON, apply, event
 
@@ -53,7 +53,7 @@ def test_command_and_task(force, counted, capsys):
     apply(force, event("A", minutes_ago=90))
     call_command("import_calls_as_incidents", "--force", force.slug, "--days", "1")
     assert "1 calls imported as incidents" in capsys.readouterr().out
-    assert import_as_incidents.delay().get() == 1
+    assert calls_import_recent_all(days=2) == 1  # what the beat task runs
     assert Incident.objects.count() == 1
 
 
@@ -62,3 +62,12 @@ def test_nothing_to_import_without_a_counted_type(force, capsys):
     call_command("import_calls_as_incidents", "--force", force.slug)
     assert "No mapped, located calls" in capsys.readouterr().out
     assert not Incident.objects.exists()
+
+
+def test_beat_schedule_names_the_tasks(settings):
+    """Celery tasks are not run here (an eager run would finalize Celery's app for the whole
+    test session); the schedule must name the tasks that call the services above."""
+    source = (Path(__file__).resolve().parents[2] / "calls" / "tasks.py").read_text()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        if entry["task"].startswith("calls."):
+            assert f'name="{entry["task"]}"' in source

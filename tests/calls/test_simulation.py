@@ -48,7 +48,7 @@ def test_lifecycles_run_forward_and_faster_for_urgent_calls():
     assert np.median(attend["1"]) < 20 < np.median(attend["3"])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # see test_e2e.live_force
 def test_command_feeds_the_public_map_through_the_api(live_server, settings):
     settings.CALLS_PUBLIC_DELAY_MINUTES = 20
     force = Force.objects.create(name="Exampleshire Police", slug="exampleshire")
