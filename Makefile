@@ -23,7 +23,10 @@ demo: $(STAMP)
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py load_demo_roster
 	$(BIN)/python manage.py load_demo_evaluation
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop); public live calls at /live/exampleshire/"
+	@# The simulated control room feeds the live-call maps through the push API while the server runs.
+	$(BIN)/python manage.py simulate_calls --url http://$(HOST):$(PORT) > calls-simulator.log 2>&1 & \
+	trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -21,6 +21,7 @@ SUITES = {
         BENCH / "sync" / "bench_sync.py",
         (BENCH / "sync" / "bench_sync.py", "--rate", "100", "--json", "sync_paced"),
     ],
+    "live": [BENCH / "live" / "bench_live.py"],
 }
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "hotspots",
     "patrols",
     "evaluation",
+    "calls",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "hotspots.models.ImportBatch.Status",
         "PlanStatusEnum": "patrols.models.PatrolPlan.Status",
         "AssignmentStatusEnum": "patrols.models.PatrolAssignment.Status",
+        "CallStatusEnum": "calls.categories.STATUS_CHOICES",
+        "CallPublicActionEnum": "calls.models.Call.PublicAction",
     },
 }
 
@@ -279,3 +282,36 @@ DOSE_MAX_GAP_S = env_int("DOSE_MAX_GAP_S", 300, minimum=10)
 VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 7, minimum=1)
 # Seconds between GPS pings the tablet app records during a visit.
 FIELD_PING_SECONDS = env_int("FIELD_PING_SECONDS", 30, minimum=1)
+
+# Live calls (docs/live-calls.md): what the public map shows, and when.
+CALLS_PUBLIC_DELAY_MINUTES = env_int("CALLS_PUBLIC_DELAY_MINUTES", 20, minimum=0)
+CALLS_PUBLIC_WINDOW_HOURS = env_int("CALLS_PUBLIC_WINDOW_HOURS", 48, minimum=1)
+CALLS_PUBLIC_SNAP_M = env_int("CALLS_PUBLIC_SNAP_M", 150, minimum=0)
+CALLS_PUBLIC_CELL_M = env_int("CALLS_PUBLIC_CELL_M", 500, minimum=100)
+CALLS_PUBLIC_MIN_CALLS = env_int("CALLS_PUBLIC_MIN_CALLS", 3, minimum=1)
+CALLS_PUBLIC_ROUND_MINUTES = env_int("CALLS_PUBLIC_ROUND_MINUTES", 5, minimum=1)
+if 60 % CALLS_PUBLIC_ROUND_MINUTES:
+    raise ImproperlyConfigured("CALLS_PUBLIC_ROUND_MINUTES must divide 60 (1, 5, 10, 15, ...).")
+CALLS_PUBLIC_SUPPRESSED = env_list(
+    "CALLS_PUBLIC_SUPPRESSED",
+    [
+        "domestic-abuse", "sexual-offences", "concern-for-welfare", "missing-person",
+        "mental-health", "sudden-death", "child-protection",
+    ],
+)  # fmt: skip
+CALLS_PUBLIC_CACHE_SECONDS = env_int("CALLS_PUBLIC_CACHE_SECONDS", 60, minimum=0)
+CALLS_PUBLIC_RATE_PER_MINUTE = env_int("CALLS_PUBLIC_RATE_PER_MINUTE", 120, minimum=1)
+CALLS_REFRESH_SECONDS = env_int("CALLS_REFRESH_SECONDS", 120, minimum=10)
+CALLS_FEED_POLL_SECONDS = env_int("CALLS_FEED_POLL_SECONDS", 180, minimum=10)
+CELERY_BEAT_SCHEDULE = {
+    "calls-poll-feeds": {"task": "calls.poll_feeds", "schedule": CALLS_FEED_POLL_SECONDS},
+    "calls-import-as-incidents": {"task": "calls.import_as_incidents", "schedule": 24 * 3600},
+}
+# The public live-call endpoints are cached: in Redis when configured, else in process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}

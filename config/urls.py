@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("hotspots.urls")),
     path("", include("patrols.urls")),
     path("", include("evaluation.urls")),
+    path("", include("calls.urls")),
 ]
