@@ -21,12 +21,12 @@ from evaluation.statistics import (
     dose_response,
     force_comparison,
     harm_weighted_before_after,
-    harm_weighted_wdd,
     percent_change,
     poisson_exact_rate_ratio,
     pooled_rate_ratio,
     research_range_check,
-    weighted_displacement_difference,
+    scaled_harm_weighted_wdd,
+    scaled_weighted_displacement_difference,
     weighted_displacement_quotient,
 )
 
@@ -189,31 +189,18 @@ def _controls(m: MeasureInputs, areas: Areas) -> list[dict]:
     ]
 
 
-def _scaled(comparison: PrePost, baseline: float) -> PrePost:
-    """The comparison's trend applied to `baseline`: a control of the treated area's size,
-    which the WDD's raw differences assume (Wheeler & Ratcliffe 2018)."""
-    if comparison.before == 0:
-        return PrePost(baseline, baseline)
-    return PrePost(baseline, comparison.after * baseline / comparison.before)
-
-
 def _displacement(areas: Areas) -> dict:
-    """WDD (local plus buffer) and the overall WDQ. Against control hotspots the raw counts
-    are used as published; against the force or the rest of it the comparison is scaled to
-    the hotspots' and the buffers' before counts. Its interval then treats the scaled counts
-    as if they were Poisson counts of that size: wider than necessary, never narrower,
-    because the real comparison is larger."""
+    """WDD (local plus buffer) and the overall WDQ. The comparison is always scaled to the
+    treated area's size (its before count), so that a common trend cancels whatever the
+    sizes: control hotspots against the hotspots and their own buffer rings against the
+    buffers; the force or the rest of it against both (one shared comparison)."""
     treated, buffers, comparison = areas.treated.total, areas.buffers.total, areas.comparison.total
-    if areas.comparison_is_small:
-        control, buffer_control = comparison, areas.control_buffers.total
-    else:
-        control = _scaled(comparison, treated.before)
-        buffer_control = _scaled(comparison, buffers.before)
-    wdd = weighted_displacement_difference(
-        treated, control, buffer=buffers, buffer_control=buffer_control
+    own = areas.control_buffers.total if areas.comparison_is_small else None
+    wdd = scaled_weighted_displacement_difference(
+        treated, comparison, buffer=buffers, buffer_comparison=own
     )
     wdq = weighted_displacement_quotient(treated, buffers, comparison)
-    return {"wdd": asdict(wdd), "wdd_scaled": not areas.comparison_is_small, "wdq": asdict(wdq)}
+    return {"wdd": asdict(wdd), "wdd_scaled": True, "wdq": asdict(wdq)}
 
 
 def _harm(m: MeasureInputs, areas: Areas) -> dict:
@@ -231,20 +218,14 @@ def _harm(m: MeasureInputs, areas: Areas) -> dict:
     return {
         "summary": {k: v for k, v in asdict(summary).items() if k != "areas"},
         "comparison": _prepost(comparison_harm),
-        "wdd": asdict(harm_weighted_wdd(*_harm_sides(m, areas), weights)),
+        "wdd": asdict(scaled_harm_weighted_wdd(*_harm_sides(m, areas), weights)),
     }
 
 
 def _harm_sides(m: MeasureInputs, areas: Areas) -> tuple[dict, dict]:
     treated = {slug: areas.treated.category(j) for j, slug in enumerate(m.slugs)}
-    if areas.comparison_is_small:
-        control = {slug: areas.controls.category(j) for j, slug in enumerate(m.slugs)}
-    else:
-        control = {
-            slug: _scaled(areas.comparison.category(j), treated[slug].before)
-            for j, slug in enumerate(m.slugs)
-        }
-    return treated, control
+    comparison = {slug: areas.comparison.category(j) for j, slug in enumerate(m.slugs)}
+    return treated, comparison
 
 
 def _dose_response(m: MeasureInputs, areas: Areas) -> dict | None:
