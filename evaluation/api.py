@@ -45,7 +45,9 @@ class EvaluationDetailApi(generics.RetrieveAPIView):
     """One evaluation: parameters, job progress, headline, warnings and the full results
     (per measure: totals, per-hotspot changes with exact intervals, pooled rate ratios,
     difference-in-differences, WDD, WDQ, harm, dose-response; data-quality flags,
-    regression-to-the-mean check, dose, activity and crossover)."""
+    regression-to-the-mean check, dose, activity and crossover). Managers and commanders.
+    Results stored in an older layout are recomputed: `results` is null and `job` the new
+    job until they are ready."""
 
     serializer_class = EvaluationDetailSerializer
     permission_classes = [IsManagerOrCommander]

@@ -2,7 +2,8 @@
 
 Periods are whole months held as the first day of the month. Buffers are in metres on the
 hotspot run's grid (settings.PROJECTED_CRS). `results` is the JSON the report is drawn from;
-its layout is described in evaluation/services/compute.py.
+its layout is evaluation.results.Results (typed and versioned: read it with
+Results.from_json, never by string keys).
 """
 
 from django.conf import settings

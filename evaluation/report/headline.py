@@ -175,10 +175,14 @@ def _quality_effect(results: Results) -> str:
     return f"{kept}: {'; '.join(effects)}." if effects else f"{kept}."
 
 
+OVERLAP_TITLE = "hotspots picked on the before period"
+
+
 def _rtm_warnings(results: Results) -> list[Warning]:
     """Regression to the mean, for every evaluation: the selection period against the same
     hotspots' long-run level, the expected fall whenever the selection was above it, and
-    the overlap with the before period, where that fall reads as a patrol effect."""
+    the overlap with the before period, where such a fall reads as a patrol effect (always
+    a warning, as it was before the level could be sized)."""
     rtm = results.rtm
     check, overlap = rtm.check, rtm.overlap_months
     picked = f"The hotspots were picked on {period_label(rtm.selection)}"
@@ -190,35 +194,57 @@ def _rtm_warnings(results: Results) -> list[Warning]:
         text = (
             f"{picked}. Places picked at a peak fall back towards their usual level with no "
             "patrols at all (regression to the mean). There are no other months of data to "
-            "size the effect. Control hotspots picked the same way, or a run on earlier "
-            "months, avoid it."
+            f"size the effect. {_AVOID}"
         )
-        return [Warning("rtm", "warning", "hotspots picked on the before period", text)]
-    level = (
+        return [Warning("rtm", "warning", OVERLAP_TITLE, text)]
+    text = f"{picked}. {_rtm_level(results)}"
+    fall = rtm.expected_fall
+    if fall is None:
+        below = 100 * (1 - check.selection_mean / check.long_run_mean)
+        text += (
+            f": the selection period was {below:.0f}% below their long-run level, so no fall "
+            "is expected from the selection alone (a return to the usual level would be a "
+            "rise)."
+        )
+        title = OVERLAP_TITLE if overlap else "selection period below the long-run level"
+    else:
+        text += (
+            ": places picked above their usual level fall back towards it with no patrols at "
+            f"all (regression to the mean), so expect about {fall:.0f}% fewer anyway; set the "
+            "change against that, not against no change."
+        )
+        title = (
+            OVERLAP_TITLE if overlap
+            else f"regression to the mean: about {fall:.0f}% fewer expected anyway"
+        )  # fmt: skip
+    text += _season_caveat(results) + (f" {_AVOID}" if overlap else "")
+    serious = bool(overlap) or check.warning
+    return [Warning("rtm", "warning" if serious else "note", title, text)]
+
+
+_AVOID = "Control hotspots picked the same way, or a run on earlier months, avoid it."
+
+
+def _rtm_level(results: Results) -> str:
+    rtm, check = results.rtm, results.rtm.check
+    assert check is not None
+    return (
         f"In the {rtm.history_months} other months held before the after period they averaged "
         f"{check.long_run_mean:.1f} incidents a month against {check.selection_mean:.1f} when "
         "picked"
     )
-    fall = rtm.expected_fall
-    if fall is None:
-        below = 100 * (1 - check.selection_mean / check.long_run_mean)
-        text = (
-            f"{picked}. {level}: the selection period was {below:.0f}% below their "
-            "long-run level, so no fall is expected from the selection alone (a return to "
-            "the usual level would be a rise)."
-        )
-        return [Warning("rtm", "note", "selection period below the long-run level", text)]
-    text = (
-        f"{picked}. {level}: places picked above their usual level fall back towards it with "
-        f"no patrols at all (regression to the mean), so expect about {fall:.0f}% fewer "
-        "anyway; set the change against that, not against no change."
+
+
+def _season_caveat(results: Results) -> str:
+    """A selection shorter than a year is compared with months of every season."""
+    first, last = results.rtm.selection
+    months = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
+    if months >= 12:
+        return ""
+    return (
+        f" The selection covers {months} months and the long run every season, so part of "
+        "the difference may be seasonal."
     )
-    serious = overlap or check.warning
-    title = (
-        "hotspots picked on the before period" if overlap
-        else f"regression to the mean: about {fall:.0f}% fewer expected anyway"
-    )  # fmt: skip
-    return [Warning("rtm", "warning" if serious else "note", title, text)]
 
 
 def _measure_warnings(measure: MeasureResult, results: Results) -> list[Warning]:
