@@ -14,6 +14,7 @@ from core.roles import COMMANDER, MANAGER, has_role
 from core.views import role_required
 from evaluation import selectors
 from evaluation.forms import EvaluationForm
+from evaluation.results import SCHEMA_VERSION
 from evaluation.services import evaluation_results, evaluation_start
 from evaluation.services.exports import report_html, report_pdf
 
@@ -32,7 +33,8 @@ def evaluation_list(request):
             messages.info(request, f"Evaluation #{evaluation.pk} started.")
             return redirect("evaluation-report", pk=evaluation.pk)
     evaluations = selectors.evaluation_list().without_results()[:100]
-    return render(request, "evaluation/list.html", {"form": form, "evaluations": evaluations})
+    context = {"form": form, "evaluations": evaluations, "schema_version": SCHEMA_VERSION}
+    return render(request, "evaluation/list.html", context)
 
 
 STALE = (

@@ -276,6 +276,8 @@ def test_results_of_an_older_layout_are_recomputed_never_shown_half_empty(
     with pytest.raises(StaleResults):
         Results.from_json(_old_format(current))
     Evaluation.objects.filter(pk=evaluation.pk).update(results=_old_format(current), headline="old")
+    listed = commander_client.get("/evaluations/").content.decode()
+    assert "Computed by an earlier version" in listed
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         page = commander_client.get(f"/evaluations/{evaluation.pk}/").content.decode()
     # The old figures are not drawn: the page says they are being computed again.
@@ -292,6 +294,22 @@ def test_results_of_an_older_layout_are_recomputed_never_shown_half_empty(
     assert Results.from_json(stored.results).measures.keys() == {"asb", "crime"}
     detail = commander_client.get(f"/api/evaluations/{evaluation.pk}/").json()
     assert detail["results"]["schema_version"] == SCHEMA_VERSION and detail["headline"]
+    assert (
+        "Computed by an earlier version"
+        not in commander_client.get("/evaluations/").content.decode()
+    )
+
+
+def test_the_api_answers_stale_results_with_null_and_the_new_job(
+    world, manager_client, django_capture_on_commit_callbacks
+):
+    _, plan = world
+    evaluation = finished(plan=plan, comparison="control")
+    Evaluation.objects.filter(pk=evaluation.pk).update(results=_old_format(evaluation.results))
+    with django_capture_on_commit_callbacks(execute=False):
+        detail = manager_client.get(f"/api/evaluations/{evaluation.pk}/").json()
+    assert detail["results"] is None and detail["warnings"] == []
+    assert detail["job"]["id"] != evaluation.job_id and detail["job"]["status"] == "queued"
 
 
 def test_stale_results_are_recomputed_by_the_command(world, django_capture_on_commit_callbacks):
