@@ -148,14 +148,23 @@ def _history(evaluation: Evaluation, selection: list[dt.date], after: list[dt.da
 
 
 def evaluation_counts(setup: Setup) -> Counts:
+    """The cube of counts. Before and after months are read row by row for every area; the
+    selection and history months, which only the regression-to-the-mean check reads, are
+    counted by the database in the hotspots' cells alone (every month held can be a decade
+    of a force's incidents)."""
     ev = setup.evaluation
-    incidents = selectors.located_incidents(force=ev.force, source=ev.source, months=setup.months)
+    compared = sorted({*setup.before, *setup.after})
+    incidents = selectors.located_incidents(
+        force=ev.force, source=ev.source, months=[setup.months[i] for i in compared]
+    )
     zones = grid_zones(setup.grid, [h.cells for h in setup.hotspots], ev.buffer_m)
     category = setup.category_index()
     shape = (zones.n_areas, len(setup.categories), len(setup.months))
     where = (zones.area_of(incidents.x, incidents.y), category[incidents.category_id])
-    flat = np.ravel_multi_index((*where, incidents.month), shape)
+    month = np.asarray(compared, dtype=np.int64)[incidents.month]
+    flat = np.ravel_multi_index((*where, month), shape)
     cube = np.bincount(flat, minlength=math.prod(shape)).reshape(shape)
+    _add_hotspot_months(setup, zones, category, cube, exclude=set(compared))
     force = np.zeros(shape[1:])
     month_index = {m: i for i, m in enumerate(setup.months)}
     totals = selectors.force_month_totals(force=ev.force, source=ev.source, months=setup.months)
@@ -166,6 +175,21 @@ def evaluation_counts(setup: Setup) -> Counts:
     if ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE:
         keep = _keep_without(keep.shape, cells)
     return Counts(cube, force, zones, flags, cells, keep)
+
+
+def _add_hotspot_months(
+    setup: Setup, zones: Zones, category: np.ndarray, cube: np.ndarray, exclude: set[int]
+) -> None:
+    """Hotspot counts of the selection and history months not already read."""
+    wanted = sorted({*setup.selection, *setup.history} - exclude)
+    cells = [int(c) for h in setup.hotspots for c in h.cells]
+    month_index = {setup.months[i]: i for i in wanted}
+    found = selectors.cell_month_counts(
+        force=setup.evaluation.force, source=setup.evaluation.source,
+        months=list(month_index), grid=setup.grid, cells=cells,
+    )  # fmt: skip
+    for cell, category_id, month, n in found:
+        cube[zones.cell_area[cell], category[category_id], month_index[month]] += n
 
 
 def _keep_without(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
