@@ -236,8 +236,9 @@ class RegressionToMean:
 
     `long_run` is the first and last month of the other months held before the after period;
     `check` compares the mean monthly count of the treated hotspots in the run's categories
-    (None without other months). `overlap_months` are selection months inside the before
-    period, where a fall back is read as a patrol effect.
+    (None without other months); `expected_fall` is the % fall to expect from the selection
+    alone when the selection was above the long-run level, else None. `overlap_months` are
+    selection months inside the before period, where such a fall reads as a patrol effect.
     """
 
     selection: tuple[str, str]
@@ -245,14 +246,13 @@ class RegressionToMean:
     history_months: int
     long_run: tuple[str, str] | None
     check: RegressionToMeanCheck | None
+    expected_fall: float | None
 
-    @property
-    def expected_fall(self) -> float | None:
-        """The expected % fall from selection alone when the selection was above the
-        long-run level, else None."""
-        if self.check is None or self.check.expected_fall_back is None:
+    @staticmethod
+    def fall_of(check: RegressionToMeanCheck | None) -> float | None:
+        if check is None or check.expected_fall_back is None or check.expected_fall_back <= 0:
             return None
-        return 100 * self.check.expected_fall_back if self.check.expected_fall_back > 0 else None
+        return 100 * check.expected_fall_back
 
 
 @dataclass(frozen=True)

@@ -364,6 +364,7 @@ def _regression_to_mean(setup: Setup, counts: Counts) -> RegressionToMean:
         history_months=len(history),
         long_run=(setup.label(history[0]), setup.label(history[-1])) if history else None,
         check=check,
+        expected_fall=RegressionToMean.fall_of(check),
     )
 
 

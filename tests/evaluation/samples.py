@@ -97,7 +97,7 @@ def sample_results() -> Results:
             "crime": sample_measure("crime", "All crime", mean=-10, total=-12, comparison=-2),
         },
         quality=(),
-        rtm=RegressionToMean(("2023-01", "2023-12"), (), 0, None, None),
+        rtm=RegressionToMean(("2023-01", "2023-12"), (), 0, None, None, None),
         dose=Dose("delivered", 9500.0, 9000.0, 400, 300, 20,
                   {"7": HotspotDose(450.0, 400.0, 30, 40)}),
         activity=Activity(4000, 90000.0, 111, 40, 12, 30000, ""),

@@ -3,13 +3,22 @@
 The unit tests read typed results (tests/evaluation/samples.py) changed in their JSON form by
 path, so that what they read has been through Results.from_json like stored results."""
 
+import math
 from dataclasses import replace
 
 import pytest
 
 from evaluation import report
 from evaluation.report.charts import forest_chart, nice_ticks, trend_chart
-from evaluation.results import Interval, Monthly, Place, RegressionToMean, Results
+from evaluation.results import (
+    Interval,
+    Monthly,
+    Place,
+    RegressionToMean,
+    Results,
+    SchemaError,
+    StaleResults,
+)
 from evaluation.services.exports import report_document, report_html
 from evaluation.statistics import TOO_FEW, RegressionToMeanCheck, regression_to_mean_check
 from tests.evaluation.samples import hotspot, sample_measure, sample_results, with_measure
@@ -91,8 +100,9 @@ def test_quality_and_regression_to_the_mean_warnings():
                                     "months_excluded": 1},
     )  # fmt: skip
     check = regression_to_mean_check([20.0], [15.0])
-    data = replace(data, rtm=RegressionToMean(("2024-01", "2024-12"), ("2024-01",), 12,
-                                              ("2022-01", "2023-12"), check))  # fmt: skip
+    rtm = RegressionToMean(("2024-01", "2024-12"), ("2024-01",), 12, ("2022-01", "2023-12"),
+                           check, RegressionToMean.fall_of(check))  # fmt: skip
+    data = replace(data, rtm=rtm)
     found = {w.kind: w for w in report.warnings(data)}
     quality = found["quality"]
     assert quality.title == "data-quality flags on Anti-social behaviour Feb 2024"
@@ -107,7 +117,8 @@ def test_quality_and_regression_to_the_mean_warnings():
 def test_regression_to_the_mean_is_shown_when_picked_earlier_too():
     def rtm(selection: float, long_run: float) -> Results:
         check = regression_to_mean_check([selection], [long_run])
-        found = RegressionToMean(("2022-01", "2022-12"), (), 30, ("2021-01", "2023-12"), check)
+        found = RegressionToMean(("2022-01", "2022-12"), (), 30, ("2021-01", "2023-12"), check,
+                                 RegressionToMean.fall_of(check))  # fmt: skip
         return replace(results(), rtm=found)
 
     above = {w.kind: w for w in report.warnings(rtm(20.0, 16.0))}["rtm"]
@@ -162,10 +173,25 @@ def test_results_round_trip_through_json():
     data = sample_results()
     assert Results.from_json(data.to_json()) == data
     check = RegressionToMeanCheck(20.0, 15.0, 0.25, True, "selected at a peak")
-    assert (
-        Results.from_json(replace(data, rtm=replace(data.rtm, check=check)).to_json()).rtm.check
-        == check
-    )
+    stored = replace(data, rtm=replace(data.rtm, check=check, expected_fall=25.0)).to_json()
+    assert stored["schema_version"] == 2 and stored["rtm"]["expected_fall"] == 25.0
+    assert Results.from_json(stored).rtm.check == check
+    # NaN and infinity are stored as null, and read back as NaN where a number is required.
+    wdd = replace(data.measures["asb"].wdd, variance=math.inf)
+    measure = replace(data.measures["asb"], wdd=wdd)
+    stored = replace(data, measures={**data.measures, "asb": measure}).to_json()
+    assert stored["measures"]["asb"]["wdd"]["variance"] is None
+    assert math.isnan(Results.from_json(stored).measures["asb"].wdd.variance)
+
+
+def test_unknown_fields_and_wrong_kinds_are_schema_errors():
+    stored = sample_results().to_json()
+    with pytest.raises(SchemaError, match=r"results\.meta: unknown fields \['colour'\]"):
+        Results.from_json({**stored, "meta": {**stored["meta"], "colour": "red"}})
+    with pytest.raises(SchemaError, match=r"results\.meta\.treated: expected"):
+        Results.from_json({**stored, "meta": {**stored["meta"], "treated": "20"}})
+    with pytest.raises(StaleResults):
+        Results.from_json({**stored, "schema_version": 1})
 
 
 @pytest.mark.django_db
