@@ -70,10 +70,14 @@ def month_calendars(
     forces: list, held: dict[tuple[int, str], set[dt.date]], flags: list[QualityFlag]
 ) -> list[SimpleNamespace]:
     """Per force and source, the months held as a calendar: a row per year, a cell per month
-    marked held, flagged (held, with a data-quality flag) or missing."""
+    marked held, flagged (held, with a data-quality artefact flag) or missing. Properties of a
+    release (no Crime IDs, a category change) are not artefacts and leave the month held."""
     flagged: dict[tuple[int, dt.date], list[str]] = defaultdict(list)
     for flag in flags:
-        flagged[(flag.force_id, flag.month)].append(f"{flag.category.name}: {flag.rule}")
+        if flag.kind == QualityFlag.Kind.RELEASE:
+            continue
+        name = flag.category.name if flag.category else "All categories"
+        flagged[(flag.force_id, flag.month)].append(f"{name}: {flag.rule}")
     calendars = []
     for force in forces:
         sources = [
