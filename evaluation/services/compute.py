@@ -82,8 +82,8 @@ class Setup:
 @dataclass
 class Counts:
     """Located incidents per (area, category, month); every incident per (category, month);
-    the flags with their (category position, month-pair position) cells; and `keep`, which
-    of those cells count (all, unless flagged months are excluded)."""
+    the flags with their (category position, -1 for the whole month; month-pair position)
+    cells; and `keep`, which of those cells count (all, unless flagged months are excluded)."""
 
     cube: np.ndarray
     force: np.ndarray
@@ -91,10 +91,6 @@ class Counts:
     flags: list[QualityFlag]
     flag_cells: list[tuple[int, int]]
     keep: np.ndarray
-
-    def flagged_cells(self, cats: list[int]) -> list[tuple[int, int]]:
-        """Cells of flags on these categories or on the force's whole month (category -1)."""
-        return [cell for cell in self.flag_cells if cell[0] in cats or cell[0] < 0]
 
 
 def evaluation_execute(*, evaluation: Evaluation, progress: Progress) -> dict:
@@ -333,9 +329,10 @@ def _monthly(setup: Setup, counts: Counts, cats: list) -> Monthly:
 
 
 def _sensitivity(setup: Setup, counts: Counts, cats: list) -> Sensitivity | None:
-    """When flagged months are kept: the hotspots' change had they been excluded, so that
-    the warning can say how much they matter."""
-    cells = counts.flagged_cells(cats)
+    """When flagged months are kept: the hotspots' change had they been excluded as
+    `exclude` excludes them (each flagged month with its partner, for every category, whatever
+    category was flagged), so that the warning can say how much they matter."""
+    cells = counts.flag_cells
     if setup.evaluation.flagged_months != Evaluation.FlaggedMonths.WARN or not cells:
         return None
     keep = _keep_without(counts.keep.shape, cells)

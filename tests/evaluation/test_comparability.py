@@ -149,6 +149,11 @@ def test_flagged_exclude_drops_the_calendar_month_from_both_periods_and_the_comp
         assert treated_totals(measure) == published(truth, names, skip)
         whole = kept.measures[key].totals.force
         assert measure.totals.force.before < whole.before
+        # The kept evaluation's "without them" figure is the excluded evaluation's.
+        sensitivity = kept.measures[key].sensitivity
+        assert sensitivity is not None
+        assert (sensitivity.before, sensitivity.after) == treated_totals(measure)
+        assert sensitivity.months_excluded == len(skip)
     whole_month = [f for f in excluded.quality if f.category is None]
     assert whole_month and all(set(f.measures) == {"asb", "crime"} for f in whole_month)
     quality = {w.kind: w for w in warnings(excluded)}["quality"]
