@@ -12,7 +12,7 @@ from evaluation.serializers import (
     EvaluationRequestSerializer,
     EvaluationSerializer,
 )
-from evaluation.services import evaluation_start
+from evaluation.services import evaluation_results, evaluation_start
 from evaluation.services.exports import evaluation_csv
 
 
@@ -45,13 +45,22 @@ class EvaluationDetailApi(generics.RetrieveAPIView):
     """One evaluation: parameters, job progress, headline, warnings and the full results
     (per measure: totals, per-hotspot changes with exact intervals, pooled rate ratios,
     difference-in-differences, WDD, WDQ, harm, dose-response; data-quality flags,
-    regression-to-the-mean check, dose, activity and crossover)."""
+    regression-to-the-mean check, dose, activity and crossover). Managers and commanders.
+    Results stored in an older layout are recomputed: `results` is null and `job` the new
+    job until they are ready."""
 
     serializer_class = EvaluationDetailSerializer
     permission_classes = [IsManagerOrCommander]
 
     def get_queryset(self):
         return selectors.evaluation_list()
+
+    def retrieve(self, request, *args, **kwargs):
+        evaluation = self.get_object()
+        # Results of an older layout are cleared and recomputed here: `results` is null and
+        # `job` the new job until they are ready.
+        context = {**self.get_serializer_context(), "results": evaluation_results(evaluation)}
+        return Response(EvaluationDetailSerializer(evaluation, context=context).data)
 
 
 class EvaluationCsvApi(APIView):
@@ -62,8 +71,15 @@ class EvaluationCsvApi(APIView):
     @extend_schema(responses={200: OpenApiResponse(description="CSV")})
     def get(self, request, pk: int):
         evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
-        if not evaluation.results:
-            return Response({"detail": "The evaluation has not finished."}, status=409)
-        response = HttpResponse(evaluation_csv(evaluation), content_type="text/csv")
+        had_results = bool(evaluation.results)
+        results = evaluation_results(evaluation)
+        if results is None:
+            detail = (
+                "The results are being computed again with the current statistics."
+                if had_results
+                else "The evaluation has not finished."
+            )
+            return Response({"detail": detail}, status=409)
+        response = HttpResponse(evaluation_csv(results), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="evaluation-{pk}-hotspots.csv"'
         return response

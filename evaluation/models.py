@@ -2,11 +2,14 @@
 
 Periods are whole months held as the first day of the month. Buffers are in metres on the
 hotspot run's grid (settings.PROJECTED_CRS). `results` is the JSON the report is drawn from;
-its layout is described in evaluation/services/compute.py.
+its layout is evaluation.results.Results (typed and versioned: read it with
+Results.from_json, never by string keys).
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from hotspots.models import Category, Force, HotspotRun, ImportBatch
 from patrols.models import PatrolPlan
@@ -20,8 +23,11 @@ class EvaluationQuerySet(models.QuerySet):
         return self.filter(job__status="succeeded")
 
     def without_results(self):
-        """For lists: the results JSON can run to megabytes for hundreds of hotspots."""
-        return self.defer("results")
+        """For lists: the results JSON can run to megabytes for hundreds of hotspots. Only
+        its layout version is read (`results_version`, None for the unversioned layout), so
+        that a list can tell headlines of an older layout apart."""
+        version = Cast(KT("results__schema_version"), models.IntegerField())
+        return self.defer("results").annotate(results_version=version)
 
 
 class Evaluation(models.Model):

@@ -5,10 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Sum
+from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 
 from evaluation.models import Evaluation
+from hotspots.analysis import Grid
 from hotspots.models import (
     Category,
     Force,
@@ -54,6 +56,31 @@ def located_incidents(*, force: Force, source: str, months: list[dt.date]) -> Mo
         category_id=np.asarray(columns[2], dtype=np.int64),
         month=np.fromiter((index[m] for m in columns[3]), dtype=np.int64, count=len(columns[3])),
     )
+
+
+def cell_month_counts(
+    *, force: Force, source: str, months: list[dt.date], grid: Grid, cells: list[int]
+) -> list[tuple[int, int, dt.date, int]]:
+    """(cell, category id, month, incidents) of the located incidents in these cells of the
+    grid, counted by the database: for months where only a few places matter (the
+    regression-to-the-mean check reads every month held), so that no row is sent here.
+    The cell is Grid.cell_of's: row·nx + column with column = ⌊(x − x0)/cell_m⌋."""
+    if not months or not cells:
+        return []
+    column = Floor((F("x") - grid.x0) / grid.cell_m)
+    row = Floor((F("y") - grid.y0) / grid.cell_m)
+    rows = (
+        Incident.objects.mappable()
+        .filter(force=force, source=source, month__in=months)
+        .annotate(column=column, row=row)
+        .filter(column__gte=0, column__lt=grid.nx, row__gte=0, row__lt=grid.ny)
+        .annotate(cell=Cast(F("row") * grid.nx + F("column"), IntegerField()))
+        .filter(cell__in=cells)
+        .values_list("cell", "category_id", "month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(int(c), k, m, n) for c, k, m, n in rows]
 
 
 def force_month_totals(*, force: Force, source: str, months: list[dt.date]) -> list[tuple]:

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from core.serializers import JobSerializer
 from evaluation import report
 from evaluation.models import Evaluation
+from evaluation.results import Results
 from evaluation.services.months import add_months, months_between
 from hotspots.models import Category, HotspotRun, ImportBatch
 from hotspots.serializers import MonthField
@@ -115,17 +116,37 @@ class WarningSerializer(serializers.Serializer):
     level = serializers.CharField()
     title = serializers.CharField()
     text = serializers.CharField()
+    details = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Shown on demand: e.g. every data-quality flag's reason behind a summary.",
+    )
 
 
 class EvaluationDetailSerializer(EvaluationSerializer):
+    """The view passes the typed results (evaluation.results.Results, or None while they are
+    computed or recomputed) in the context as "results"."""
+
     warnings = serializers.SerializerMethodField()
-    results = serializers.JSONField(read_only=True)
+    results = serializers.SerializerMethodField(
+        help_text="The typed results' JSON (schema_version, meta, hotspots, measures, quality, "
+        "categories, releases, rtm, dose, activity, crossover, timings); null until computed, "
+        "and while results of an older layout are computed again."
+    )
 
     class Meta(EvaluationSerializer.Meta):
         fields = [*EvaluationSerializer.Meta.fields, "warnings", "results"]
 
+    def _results(self) -> Results | None:
+        return self.context.get("results")
+
     @extend_schema_field(WarningSerializer(many=True))
     def get_warnings(self, evaluation: Evaluation) -> list[dict]:
-        if not evaluation.results:
+        results = self._results()
+        if results is None:
             return []
-        return WarningSerializer(report.warnings(evaluation), many=True).data
+        return WarningSerializer(report.warnings(results), many=True).data
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_results(self, evaluation: Evaluation) -> dict | None:
+        results = self._results()
+        return None if results is None else results.to_json()

@@ -14,7 +14,8 @@ from core.roles import COMMANDER, MANAGER, has_role
 from core.views import role_required
 from evaluation import selectors
 from evaluation.forms import EvaluationForm
-from evaluation.services import evaluation_start
+from evaluation.results import SCHEMA_VERSION
+from evaluation.services import evaluation_results, evaluation_start
 from evaluation.services.exports import report_html, report_pdf
 
 
@@ -32,27 +33,39 @@ def evaluation_list(request):
             messages.info(request, f"Evaluation #{evaluation.pk} started.")
             return redirect("evaluation-report", pk=evaluation.pk)
     evaluations = selectors.evaluation_list().without_results()[:100]
-    return render(request, "evaluation/list.html", {"form": form, "evaluations": evaluations})
+    context = {"form": form, "evaluations": evaluations, "schema_version": SCHEMA_VERSION}
+    return render(request, "evaluation/list.html", context)
+
+
+STALE = (
+    "These results were computed by an earlier version of the evaluation, whose figures "
+    "differ from today's: they are being computed again."
+)
 
 
 @role_required(MANAGER, COMMANDER)
 def evaluation_report(request, pk: int):
-    """The commander's report, or the job's progress until it is ready."""
+    """The commander's report, or the job's progress until it is ready (also while results
+    of an older layout are recomputed)."""
     evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
-    if not _finished(evaluation):
+    stale = bool(evaluation.results)
+    results = evaluation_results(evaluation) if _finished(evaluation) else None
+    if results is None:
         context = {"evaluation": evaluation, "job": evaluation.job,
-                   "done_url": reverse("evaluation-report", args=[pk])}  # fmt: skip
+                   "done_url": reverse("evaluation-report", args=[pk]),
+                   "stale": STALE if stale and not evaluation.results else ""}  # fmt: skip
         return render(request, "evaluation/pending.html", context)
-    return HttpResponse(report_html(evaluation, request=request))
+    return HttpResponse(report_html(evaluation, results, request=request))
 
 
 @role_required(MANAGER, COMMANDER)
 def evaluation_pdf(request, pk: int):
     """The same report as a PDF, drawn by WeasyPrint with the print stylesheet."""
     evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
-    if not _finished(evaluation):
+    results = evaluation_results(evaluation) if _finished(evaluation) else None
+    if results is None:
         return redirect("evaluation-report", pk=pk)
-    response = HttpResponse(report_pdf(evaluation), content_type="application/pdf")
+    response = HttpResponse(report_pdf(evaluation, results), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="reduction-report-{pk}.pdf"'
     return response
 

@@ -73,7 +73,8 @@ def month_calendars(
     forces: list, held: dict[tuple[int, str], set[dt.date]], flags: list[QualityFlag]
 ) -> list[SimpleNamespace]:
     """Per force and source, the months held as a calendar: a row per year, a cell per month
-    marked held, flagged (held, with a data-quality flag) or missing."""
+    marked held, flagged (held, with a data-quality artefact flag) or missing. Properties of a
+    release (no Crime IDs, a category change) are not artefacts and leave the month held."""
     flagged: dict[tuple[int, dt.date], list[str]] = defaultdict(list)
     for flag in flags:
         if flag.kind != QualityFlag.Kind.ARTEFACT:

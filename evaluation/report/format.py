@@ -1,5 +1,36 @@
 """Words and numbers for the report: signed percentages, 'down 25%', month names, intervals."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Ratio(Protocol):
+    """A rate ratio with optional limits: statistics.RateRatio or results.Interval."""
+
+    @property
+    def ratio(self) -> float | None: ...
+    @property
+    def lower(self) -> float | None: ...
+    @property
+    def upper(self) -> float | None: ...
+
+
+class Row(Protocol):
+    @property
+    def flag(self) -> str | None: ...
+    @property
+    def percent_change(self) -> float | None: ...
+
+
+class Named(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+
 SHORT_NAMES = {"asb": "ASB", "crime": "all crime"}
 PLACES = {"force": "force-wide", "rest": "in the rest of the force",
           "control": "in the control hotspots"}  # fmt: skip
@@ -58,7 +89,7 @@ def month_label(key: str) -> str:
     return f"{MONTHS[int(key[5:7]) - 1]} {key[:4]}"
 
 
-def period_label(period: list[str]) -> str:
+def period_label(period: Sequence[str]) -> str:
     first, last = period
     if first == last:
         return month_label(first)
@@ -67,21 +98,21 @@ def period_label(period: list[str]) -> str:
     return f"{month_label(first)} – {month_label(last)}"
 
 
-def ratio_text(rate: dict | None, digits: int = 2) -> str:
+def ratio_text(rate: Ratio | None, digits: int = 2) -> str:
     """'0.75 (0.68–0.83)' for a rate ratio with its interval."""
-    if not rate or rate.get("ratio") is None:
+    if rate is None or rate.ratio is None:
         return "—"
-    text = f"{rate['ratio']:.{digits}f}"
-    if rate.get("lower") is not None and rate.get("upper") is not None:
-        text += f" ({rate['lower']:.{digits}f}–{rate['upper']:.{digits}f})"
+    text = f"{rate.ratio:.{digits}f}"
+    if rate.lower is not None and rate.upper is not None:
+        text += f" ({rate.lower:.{digits}f}–{rate.upper:.{digits}f})"
     return text
 
 
-def percent_interval(rate: dict | None) -> str:
+def percent_interval(rate: Ratio | None) -> str:
     """A rate ratio's interval as % changes, e.g. '−31% to −12%'."""
-    if not rate or rate.get("lower") is None or rate.get("upper") is None:
+    if rate is None or rate.lower is None or rate.upper is None:
         return "—"
-    return f"{pct(100 * (rate['lower'] - 1))} to {pct(100 * (rate['upper'] - 1))}"
+    return f"{pct(100 * (rate.lower - 1))} to {pct(100 * (rate.upper - 1))}"
 
 
 def p_text(p: float | None) -> str:
@@ -90,19 +121,15 @@ def p_text(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def name_of(measure: dict) -> str:
-    return SHORT_NAMES.get(measure["key"], measure["label"])
+def name_of(measure: Named) -> str:
+    return SHORT_NAMES.get(measure.key, measure.label)
 
 
-def labels_of(results: dict) -> dict[int, str]:
-    return {h["id"]: h["label"] for h in results["hotspots"]}
-
-
-def change_colour(row: dict) -> str:
+def change_colour(row: Row) -> str:
     """Blue for falls, orange-red for rises, grey when too few to claim (colour-blind safe)."""
-    if row["flag"] or row["percent_change"] is None:
+    if row.flag or row.percent_change is None:
         return "#9aa3ab"
-    change = max(-100.0, min(100.0, row["percent_change"]))
+    change = max(-100.0, min(100.0, row.percent_change))
     if change <= -25:
         return "#08519c"
     if change <= -10:

@@ -9,13 +9,13 @@ from evaluation.report.format import (
     change_noun,
     change_words,
     hours,
-    labels_of,
     month_label,
     name_of,
     number,
     pct,
     period_label,
 )
+from evaluation.results import HotspotChange, MeasureResult, Results
 from hotspots.quality_summary import month_ranges
 
 
@@ -31,67 +31,77 @@ class Warning:
     details: tuple[str, ...] = ()  # shown on demand (e.g. every flag's reason)
 
 
-def headline(evaluation) -> str:
+def headline(results: Results) -> str:
     """The opening sentence in the commanders' own form, computed from the data and the patrol
     records, followed by the warnings it must be read with."""
-    results = evaluation.results
-    measures = list(results["measures"].values())
+    measures = results.measure_list
     if not measures:
         return "No incidents of the chosen measures could be counted."
     parts = [_lead(measures[0], results)]
     parts += [_versus(m, results) for m in measures[1:]]
     sentence = "; ".join(parts) + ", " + _dose_phrase(results) + "."
-    return sentence[0].upper() + sentence[1:] + _caveat(warnings(evaluation))
+    return sentence[0].upper() + sentence[1:] + _caveat(warnings(results))
 
 
-def _period_phrase(results: dict) -> str:
-    meta = results["meta"]
-    if meta["year_on_year"]:
+def _period_phrase(results: Results) -> str:
+    meta = results.meta
+    if meta.year_on_year:
         return "on the same months last year"
-    return f"on {period_label(meta['before'])}"
+    return f"on {period_label(meta.before)}"
 
 
-def _lead(measure: dict, results: dict) -> str:
-    summary, n = measure["summary"], results["meta"]["treated"]
+def largest_claimable_fall(measure: MeasureResult) -> HotspotChange | None:
+    """The hotspot with the biggest % fall among those with at least the minimum count
+    before + after (the one rule, statistics.before_after's flag): a fall from 28 to 2 under
+    a minimum of 40 is not a result and never leads."""
+    claimable = [
+        h for h in measure.hotspots
+        if h.claimable and h.percent_change is not None and h.percent_change < 0
+    ]  # fmt: skip
+    return min(claimable, key=lambda h: h.percent_change or 0.0, default=None)
+
+
+def _lead(measure: MeasureResult, results: Results) -> str:
+    summary, n = measure.summary, results.meta.treated
     places = f"the {n} hotspot area{'s' if n != 1 else ''}"
-    if summary["mean_percent_change"] is None:
+    if summary.mean_percent_change is None:
         return f"{name_of(measure)} in {places} had no incidents before to compare with"
     text = (
-        f"{name_of(measure)} in {places} {change_words(summary['mean_percent_change'])} on "
-        f"average {_period_phrase(results)} ({change_words(summary['aggregate_percent_change'])}"
+        f"{name_of(measure)} in {places} {change_words(summary.mean_percent_change)} on "
+        f"average {_period_phrase(results)} ({change_words(summary.aggregate_percent_change)}"
         " in total)"
     )
-    largest = summary["largest_reduction"]
+    largest = largest_claimable_fall(measure)
     if largest:
-        label = labels_of(results).get(int(largest["area_id"]), "")
-        text += f", the largest fall {pct(largest['percent_change'], False)} ({label})"
-    return text + (", too few incidents to claim a change" if summary["flag"] else "")
+        label = results.labels().get(largest.id, "")
+        text += f", the largest fall {pct(largest.percent_change, False)} ({label})"
+    return text + (", too few incidents to claim a change" if summary.flag else "")
 
 
-def _versus(measure: dict, results: dict) -> str:
-    totals = measure["totals"]
-    place = PLACES[results["meta"]["comparison"]]
+def _versus(measure: MeasureResult, results: Results) -> str:
+    totals = measure.totals
+    place = PLACES[results.meta.comparison]
     text = (
-        f"{name_of(measure)} {change_words(totals['treated']['percent_change'])} against "
-        f"{change_noun(totals['comparison']['percent_change'])} {place}"
+        f"{name_of(measure)} {change_words(totals.treated.percent_change)} against "
+        f"{change_noun(totals.comparison.percent_change)} {place}"
     )
-    return text + (" (too few to claim)" if measure["summary"]["flag"] else "")
+    return text + (" (too few to claim)" if measure.summary.flag else "")
 
 
-def _dose_phrase(results: dict) -> str:
-    dose, activity = results["dose"], results["activity"]
-    if dose["basis"] == "delivered":
-        text = f"from {hours(dose['delivered_hours'])} patrol hours"
-    elif dose["basis"] == "planned":
-        text = f"from {hours(dose['planned_hours'])} planned patrol hours (none yet marked done)"
+def _dose_phrase(results: Results) -> str:
+    dose, activity = results.dose, results.activity
+    if dose.basis == "delivered":
+        text = f"from {hours(dose.delivered_hours)} patrol hours"
+    elif dose.basis == "planned":
+        text = f"from {hours(dose.planned_hours)} planned patrol hours (none yet marked done)"
     else:
         text = "with no patrol assignments recorded at these hotspots"
-    if activity.get("visits_logged"):
+    if activity.visits_logged:
         return (
-            f"{text}, {number(activity['arrests'])} arrests and "
-            f"{number(activity['people_engaged'])} people spoken to"
+            f"{text}, {number(activity.arrests)} arrests and "
+            f"{number(activity.people_engaged)} people spoken to"
         )
-    return f"{text} (arrests and people spoken to: {activity['note']})"
+    return f"{text} (arrests and people spoken to: {activity.note})"
 
 
 def _caveat(found: list[Warning]) -> str:
@@ -102,30 +112,42 @@ def _caveat(found: list[Warning]) -> str:
     return f" Read it with the warning{plural} below: {'; '.join(serious)}."
 
 
-def warnings(evaluation) -> list[Warning]:
+def warnings(results: Results) -> list[Warning]:
     from evaluation.report import history  # it builds on this module's Warning
 
-    results = evaluation.results
     found = history.quality_warnings(results, _quality_effect(results))
     found += history.category_warnings(results) + _rtm_warnings(results)
-    for measure in results["measures"].values():
+    for measure in results.measure_list:
         found += _measure_warnings(measure, results)
     return found + history.release_warnings(results)
 
 
-def flagged_cells(results: dict) -> list[dict]:
+@dataclass(frozen=True)
+class FlaggedCell:
+    """One flagged (category, month) with its strongest reason and how many checks agree."""
+
+    name: str
+    month: str
+    reason: str
+    checks: int
+
+
+def flagged_cells(results: Results) -> list[FlaggedCell]:
     """One entry per flagged (category, month), with its strongest reason: several checks
     often agree on one month."""
-    cells: dict[tuple[str, str], dict] = {}
-    for flag in sorted(results["quality"], key=lambda f: -(f.get("score") or 0)):
-        cell = cells.setdefault((flag["name"], flag["month"]), {**flag, "checks": 0})
-        cell["checks"] += 1
-    return sorted(cells.values(), key=lambda c: (c["month"], c["name"]))
+    cells: dict[tuple[str, str], FlaggedCell] = {}
+    for flag in sorted(results.quality, key=lambda f: -(f.score or 0)):
+        key = (flag.name, flag.month)
+        found = cells.get(key)
+        checks = 1 if found is None else found.checks + 1
+        reason = flag.reason if found is None else found.reason
+        cells[key] = FlaggedCell(flag.name, flag.month, reason, checks)
+    return sorted(cells.values(), key=lambda c: (c.month, c.name))
 
 
-def _quality_effect(results: dict) -> str:
-    if results["meta"]["flagged_months"] == "exclude":
-        pairs = sorted({(f["month"], f["paired_month"]) for f in results["quality"]})
+def _quality_effect(results: Results) -> str:
+    if results.meta.flagged_months == "exclude":
+        pairs = sorted({(f.month, f.paired_month) for f in results.quality})
         if len(pairs) <= 3:
             listed = ", ".join(f"{month_label(a)} with {month_label(b)}" for a, b in pairs)
         else:
@@ -136,69 +158,110 @@ def _quality_effect(results: dict) -> str:
             f"({listed}), for every category and area, so that whole months are compared."
         )
     effects = []
-    for measure in results["measures"].values():
-        other = measure.get("sensitivity")
-        if other and other["percent_change"] is not None:
-            shown = measure["totals"]["treated"]["percent_change"]
+    for measure in results.measure_list:
+        other = measure.sensitivity
+        if other and other.percent_change is not None:
+            shown = measure.totals.treated.percent_change
             effects.append(
                 f"without them {name_of(measure)} in the hotspots would be "
-                f"{change_words(other['percent_change'])} rather than {change_words(shown)}"
+                f"{change_words(other.percent_change)} rather than {change_words(shown)}"
             )
     kept = "They are kept in the figures"
     return f"{kept}: {'; '.join(effects)}." if effects else f"{kept}."
 
 
-def _rtm_warnings(results: dict) -> list[Warning]:
-    rtm = results["rtm"]
-    if not rtm["overlap_months"]:
-        return []
-    text = (
-        f"The hotspots were picked on {period_label(rtm['selection'])}, which overlaps the "
-        f"before period ({len(rtm['overlap_months'])} months). Places picked at a peak fall "
-        "back towards their usual level with no patrols at all (regression to the mean), so "
-        "part of any fall would have happened anyway. "
-    )
-    check = rtm["check"]
-    if check and check["expected_fall_back"] is not None:
-        text += (
-            f"In {rtm['history_months']} other months they averaged "
-            f"{check['long_run_mean']:.1f} incidents a month against "
-            f"{check['selection_mean']:.1f} when picked: "
-            f"{_fall_back(check['expected_fall_back'])}. "
+OVERLAP_TITLE = "hotspots picked on the before period"
+
+
+def _rtm_warnings(results: Results) -> list[Warning]:
+    """Regression to the mean, for every evaluation: the selection period against the same
+    hotspots' long-run level, the expected fall whenever the selection was above it, and
+    the overlap with the before period, where such a fall reads as a patrol effect (always
+    a warning, as it was before the level could be sized)."""
+    rtm = results.rtm
+    check, overlap = rtm.check, rtm.overlap_months
+    picked = f"The hotspots were picked on {period_label(rtm.selection)}"
+    if overlap:
+        picked += f", which overlaps the before period ({len(overlap)} months)"
+    if check is None or check.expected_fall_back is None:
+        if not overlap:
+            return []
+        text = (
+            f"{picked}. Places picked at a peak fall back towards their usual level with no "
+            "patrols at all (regression to the mean). There are no other months of data to "
+            f"size the effect. {_AVOID}"
         )
+        return [Warning("rtm", "warning", OVERLAP_TITLE, text)]
+    text = f"{picked}. {_rtm_level(results)}"
+    fall = rtm.expected_fall
+    if fall is None:
+        below = 100 * (1 - check.selection_mean / check.long_run_mean)
+        text += (
+            f": the selection period was {below:.0f}% below their long-run level, so no fall "
+            "is expected from the selection alone (a return to the usual level would be a "
+            "rise)."
+        )
+        title = OVERLAP_TITLE if overlap else "selection period below the long-run level"
     else:
-        text += "There are no other months of data to size the effect. "
-    text += "Control hotspots picked the same way, or a run on earlier months, avoid it."
-    return [Warning("rtm", "warning", "hotspots picked on the before period", text)]
+        text += (
+            ": places picked above their usual level fall back towards it with no patrols at "
+            f"all (regression to the mean), so expect about {fall:.0f}% fewer anyway; set the "
+            "change against that, not against no change."
+        )
+        title = (
+            OVERLAP_TITLE if overlap
+            else f"regression to the mean: about {fall:.0f}% fewer expected anyway"
+        )  # fmt: skip
+    text += _season_caveat(results) + (f" {_AVOID}" if overlap else "")
+    serious = bool(overlap) or check.warning
+    return [Warning("rtm", "warning" if serious else "note", title, text)]
 
 
-def _fall_back(fall_back: float | None) -> str:
-    """The share by which places picked at a peak are expected to fall with no patrols."""
-    if fall_back is None or fall_back <= 0:
-        return "no fall-back is expected from the selection alone"
-    return f"expect about {round(100 * fall_back)}% fewer anyway"
+_AVOID = "Control hotspots picked the same way, or a run on earlier months, avoid it."
 
 
-def _measure_warnings(measure: dict, results: dict) -> list[Warning]:
-    found, name, summary = [], name_of(measure), measure["summary"]
-    check = measure["research_range"]
-    if check and check["for_scrutiny"]:
+def _rtm_level(results: Results) -> str:
+    rtm, check = results.rtm, results.rtm.check
+    assert check is not None
+    return (
+        f"In the {rtm.history_months} other months held before the after period they averaged "
+        f"{check.long_run_mean:.1f} incidents a month against {check.selection_mean:.1f} when "
+        "picked"
+    )
+
+
+def _season_caveat(results: Results) -> str:
+    """A selection shorter than a year is compared with months of every season."""
+    first, last = results.rtm.selection
+    months = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
+    if months >= 12:
+        return ""
+    return (
+        f" The selection covers {months} months and the long run every season, so part of "
+        "the difference may be seasonal."
+    )
+
+
+def _measure_warnings(measure: MeasureResult, results: Results) -> list[Warning]:
+    found, name, summary = [], name_of(measure), measure.summary
+    check = measure.research_range
+    if check and check.for_scrutiny:
         found.append(Warning("scrutiny", "warning", f"{name} fall beyond the research range",
-            f"{name} in the hotspots is {change_words(check['percent_change'])}: "
-            f"{check['message']}. Reviews of hot-spot policing find falls of about 8–16%; a "
+            f"{name} in the hotspots is {change_words(check.percent_change)}: "
+            f"{check.message}. Reviews of hot-spot policing find falls of about 8–16%; a "
             "bigger one is more often regression to the mean, a recording change or small "
             "numbers than a bigger effect, so it is for scrutiny before celebration."))  # fmt: skip
-    if summary["flag"]:
-        total = measure["totals"]["treated"]
+    if summary.flag:
+        total = measure.totals.treated
         found.append(Warning("too_few", "warning", f"too few {name} incidents to claim",
-            f"{number(total['before'] + total['after'])} {name} incidents in the hotspots in "
-            f"both periods together, under the minimum of {summary['minimum_count']:.0f}: the "
+            f"{number(total.before + total.after)} {name} incidents in the hotspots in "
+            f"both periods together, under the minimum of {summary.minimum_count:.0f}: the "
             "change is shown but not claimed."))  # fmt: skip
-    small = sum(1 for h in measure["hotspots"] if h["flag"])
+    small = sum(1 for h in measure.hotspots if not h.claimable)
     if small:
         found.append(Warning("small", "note", f"{small} hotspots with few {name} incidents",
-            f"{small} of {len(measure['hotspots'])} hotspots have fewer than "
-            f"{summary['minimum_count']:.0f} {name} incidents in the two periods together: "
+            f"{small} of {len(measure.hotspots)} hotspots have fewer than "
+            f"{summary.minimum_count:.0f} {name} incidents in the two periods together: "
             "their changes are shown in grey and not claimed, and none of them can be the "
             "'largest fall'."))  # fmt: skip
     return found

@@ -9,34 +9,40 @@ import shapely
 from django.conf import settings
 
 from evaluation.report.format import change_colour, pct
+from evaluation.results import MeasureResult, Results
 from hotspots.models import Hotspot
 
 
-def map_data(evaluation, measure: dict | None, geometry: dict[int, Hotspot]) -> dict:
+def map_data(
+    evaluation, results: Results, measure: MeasureResult | None, geometry: dict[int, Hotspot]
+) -> dict:
     """What the Leaflet map draws: boundary, hotspots with their change and colour."""
-    rows = {h["id"]: h for h in measure["hotspots"]} if measure else {}
+    rows = {h.id: h for h in measure.hotspots} if measure else {}
     hotspots = []
-    for item in evaluation.results["hotspots"]:
-        found, row = geometry.get(item["id"]), rows.get(item["id"])
+    for item in results.hotspots:
+        found, row = geometry.get(item.id), rows.get(item.id)
         if found is None:
             continue
         hotspots.append({
-            "id": item["id"], "rank": item["rank"], "label": item["label"],
-            "role": item["role"], "geometry": found.geometry, "lat": item["lat"],
-            "lon": item["lon"], "change": pct(row["percent_change"]) if row else "",
-            "colour": change_colour(row) if row else "#ffffff", "few": bool(row and row["flag"]),
+            "id": item.id, "rank": item.rank, "label": item.label,
+            "role": item.role, "geometry": found.geometry, "lat": item.lat,
+            "lon": item.lon, "change": pct(row.percent_change) if row else "",
+            "colour": change_colour(row) if row else "#ffffff",
+            "few": bool(row and not row.claimable),
         })  # fmt: skip
     return {
         "boundary": evaluation.force.boundary, "hotspots": hotspots,
-        "measure": measure["label"] if measure else "",
+        "measure": measure.label if measure else "",
         "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
     }  # fmt: skip
 
 
-def print_map(evaluation, measure: dict | None, geometry: dict[int, Hotspot]) -> NS | None:
+def print_map(
+    evaluation, results: Results, measure: MeasureResult | None, geometry: dict[int, Hotspot]
+) -> NS | None:
     """A plain SVG map for print and PDF, where Leaflet cannot run: the force boundary and a
     dot per hotspot coloured by its change (controls hollow)."""
-    data = map_data(evaluation, measure, geometry)
+    data = map_data(evaluation, results, measure, geometry)
     points = [(h["lon"], h["lat"]) for h in data["hotspots"]]
     outline = _outline(evaluation.force.boundary)
     extent = outline.bounds if outline is not None else _bounds(points)

@@ -5,6 +5,19 @@
 """
 
 from evaluation.services.compute import evaluation_execute
-from evaluation.services.evaluations import JOB_KIND, evaluation_start
+from evaluation.services.evaluations import (
+    JOB_KIND,
+    evaluation_recompute,
+    evaluation_results,
+    evaluation_start,
+    evaluations_recompute_stale,
+)
 
-__all__ = ["JOB_KIND", "evaluation_execute", "evaluation_start"]
+__all__ = [
+    "JOB_KIND",
+    "evaluation_execute",
+    "evaluation_recompute",
+    "evaluation_results",
+    "evaluation_start",
+    "evaluations_recompute_stale",
+]

@@ -18,6 +18,13 @@ import numpy as np
 
 from core.jobs import JobError
 from evaluation import selectors
+from evaluation.results import (
+    CategoryChange,
+    CategoryHistory,
+    ComparedGroup,
+    QualityFlag,
+    ReleaseNote,
+)
 from hotspots.models import ImportBatch
 from hotspots.schemes import Comparability, comparison_groups
 
@@ -31,11 +38,11 @@ def keep_mask(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarra
     return keep
 
 
-def check_something_left(setup, keep: np.ndarray, flags: list[dict]) -> None:
+def check_something_left(setup, keep: np.ndarray, flags: list[QualityFlag]) -> None:
     """Refuse an exclusion that leaves no month pair to compare."""
     if keep.any():
         return
-    months = ", ".join(sorted({f["month"] for f in flags}))
+    months = ", ".join(sorted({f.month for f in flags}))
     raise JobError(
         "Nothing is left to compare: every month pair of the before and after periods has a "
         f"month flagged by the data-quality check ({months}), and flagged months are "
@@ -60,7 +67,7 @@ def comparability(setup, keep: np.ndarray) -> Comparability | None:
 
 def harmonise_measures(
     setup, keep: np.ndarray, chosen: dict[str, tuple[str, list[int]]]
-) -> tuple[dict[str, tuple[str, list[int]]], dict | None]:
+) -> tuple[dict[str, tuple[str, list[int]]], CategoryHistory | None]:
     """Each measure's label and category positions, compared like with like; and what was
     changed, for the report (None when the periods share one scheme). A measure none of
     whose categories either period published is refused."""
@@ -68,7 +75,8 @@ def harmonise_measures(
     if groups is None:
         return chosen, None
     names = [c.name for c in setup.categories]
-    harmonised, changes = {}, {}
+    harmonised: dict[str, tuple[str, list[int]]] = {}
+    changes: dict[str, CategoryChange] = {}
     for key, (label, cats) in chosen.items():
         wanted = [names[i] for i in cats]
         touched = groups.groups_for(wanted)
@@ -83,23 +91,23 @@ def harmonise_measures(
         if key == "chosen" and added:
             label = ", ".join(g.name for g in touched)
         harmonised[key] = (label, [i for i, name in enumerate(names) if name in members])
-        changes[key] = {
-            "groups": [
-                {"name": g.name, "categories": list(g.categories), "approximate": g.approximate}
+        changes[key] = CategoryChange(
+            groups=tuple(
+                ComparedGroup(g.name, tuple(g.categories), g.approximate)
                 for g in touched
                 if not g.single or len(g.published) > 1
-            ],
-            "added": added,
-            "dropped": [n for n in wanted if n not in members],
-        }
+            ),
+            added=tuple(added),
+            dropped=tuple(n for n in wanted if n not in members),
+        )
     if not groups.straddles:
         return chosen, None
-    return harmonised, {
-        "before_schemes": list(groups.first_schemes),
-        "after_schemes": list(groups.second_schemes),
-        "not_comparable": list(groups.not_comparable),
-        "measures": changes,
-    }
+    return harmonised, CategoryHistory(
+        before_schemes=tuple(groups.first_schemes),
+        after_schemes=tuple(groups.second_schemes),
+        not_comparable=tuple(groups.not_comparable),
+        measures=changes,
+    )
 
 
 def _schemes_text(groups: Comparability) -> str:
@@ -135,16 +143,19 @@ def harm_weights(setup, counts, cats: list[int]) -> list[float]:
     return weights
 
 
-def release_notes(setup) -> list[dict]:
+def release_notes(setup) -> tuple[ReleaseNote, ...]:
     """Properties of police.uk's releases in the months compared (no Crime IDs, a category
     change), one entry per kind with its months: shown as notes, never excluded."""
     ev = setup.evaluation
     if ev.source != ImportBatch.Source.POLICE_UK:
-        return []
+        return ()
     months = [setup.months[i] for i in setup.before + setup.after]
-    notes: dict[str, dict] = {}
+    held: dict[str, set[str]] = {}
+    reasons: dict[str, str] = {}
     for flag in selectors.quality_flags(force=ev.force, months=months).filter(kind="release"):
-        note = notes.setdefault(flag.rule, {"rule": flag.rule, "months": [], "reason": ""})
-        note["months"].append(f"{flag.month:%Y-%m}")
-        note["reason"] = note["reason"] or flag.reason.split(": ", 1)[-1]
-    return [{**n, "months": sorted(set(n["months"]))} for n in notes.values()]
+        held.setdefault(flag.rule, set()).add(f"{flag.month:%Y-%m}")
+        reasons[flag.rule] = reasons.get(flag.rule) or flag.reason.split(": ", 1)[-1]
+    return tuple(
+        ReleaseNote(rule=rule, months=tuple(sorted(found)), reason=reasons[rule])
+        for rule, found in held.items()
+    )

@@ -6,29 +6,36 @@ per area (hotspot, buffer ring, rest of the force), category and month. Force-wi
 come from the monthly statistics, which include rows without a location. Each measure (ASB,
 all crime, chosen categories) is a slice of the cube handed to evaluation.statistics.
 
-Results (JSON, no NaN or infinity):
-  meta       periods, comparison, buffer, source, flagged-month mode, numbers of hotspots
-  hotspots   [{id, rank, label, lon, lat, role "treated"|"control", buffer_cells}]
-  measures   {key: measures.measure_results(...) + monthly series and sensitivity}
-  quality    [{category, name, month, period, paired_month, rule, reason, measures, excluded}]
-             (category None: the force's whole month)
-  categories across a police.uk category change, the groups compared (else None)
-  releases   properties of the releases compared, e.g. no Crime IDs [{rule, months, reason}]
-  rtm        the run's selection period, its overlap with the before period, the check
-  dose, activity, crossover (patrol_effects), timings
+The results are an evaluation.results.Results (typed, versioned), stored as its JSON:
+meta, hotspots, measures (measures.measure_results plus monthly series and sensitivity),
+quality flags (category None: the force's whole month), the groups compared across a
+police.uk category change (evaluation.services.comparability), the releases' properties,
+the regression-to-the-mean check, dose, activity, crossover and timings.
 """
 
 import datetime as dt
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.jobs import JobError
 from evaluation import report, selectors
 from evaluation.models import Evaluation
+from evaluation.results import (
+    SCHEMA_VERSION,
+    Activity,
+    MeasureResult,
+    Meta,
+    Monthly,
+    Place,
+    QualityFlag,
+    RegressionToMean,
+    Results,
+    Sensitivity,
+)
 from evaluation.services import comparability, patrol_effects
 from evaluation.services.areas import Zones, grid_zones
 from evaluation.services.measures import MeasureInputs, measure_results
@@ -39,7 +46,7 @@ from hotspots.models import Category, Hotspot, ImportBatch
 from hotspots.selectors import category_ids_for
 
 Progress = Callable[[float, str], None]
-HISTORY_MONTHS = 24
+EARLIEST = dt.date(1990, 1, 1)  # before any published month: "every month held"
 
 
 @dataclass
@@ -75,19 +82,15 @@ class Setup:
 @dataclass
 class Counts:
     """Located incidents per (area, category, month); every incident per (category, month);
-    the flags with their (category position, month-pair position) cells; and `keep`, which
-    of those cells count (all, unless flagged months are excluded)."""
+    the flags with their (category position, -1 for the whole month; month-pair position)
+    cells; and `keep`, which of those cells count (all, unless flagged months are excluded)."""
 
     cube: np.ndarray
     force: np.ndarray
     zones: Zones
-    flags: list[dict]
+    flags: list[QualityFlag]
     flag_cells: list[tuple[int, int]]
     keep: np.ndarray
-
-    def flagged_cells(self, cats: list[int]) -> list[tuple[int, int]]:
-        """Cells of flags on these categories or on the force's whole month (category -1)."""
-        return [cell for cell in self.flag_cells if cell[0] in cats or cell[0] < 0]
 
 
 def evaluation_execute(*, evaluation: Evaluation, progress: Progress) -> dict:
@@ -100,13 +103,13 @@ def evaluation_execute(*, evaluation: Evaluation, progress: Progress) -> dict:
     read_s = time.perf_counter() - clock
     results = evaluation_results(setup, counts, progress)
     timings = {"read_s": read_s, "total_s": time.perf_counter() - clock}
-    results["timings"] = {k: round(v, 3) for k, v in timings.items()}
-    evaluation.results = results
-    evaluation.headline = report.headline(evaluation)
+    results = replace(results, timings={k: round(v, 3) for k, v in timings.items()})
+    evaluation.results = results.to_json()
+    evaluation.headline = report.headline(results)
     Evaluation.objects.filter(pk=evaluation.pk).update(
-        results=results, headline=evaluation.headline
+        results=evaluation.results, headline=evaluation.headline
     )
-    return {"evaluation": evaluation.pk, "hotspots": len(setup.treated), **results["timings"]}
+    return {"evaluation": evaluation.pk, "hotspots": len(setup.treated), **results.timings}
 
 
 def evaluation_setup(evaluation: Evaluation) -> Setup:
@@ -133,26 +136,34 @@ def evaluation_setup(evaluation: Evaluation) -> Setup:
 
 
 def _history(evaluation: Evaluation, selection: list[dt.date], after: list[dt.date]) -> list:
-    """Months with data from two years before the selection period up to the after period,
-    outside both: the long-run level for the regression-to-the-mean check."""
-    first, last = add_months(selection[0], -HISTORY_MONTHS), add_months(after[0], -1)
-    if last < first:
-        return []
+    """Every month held before the after period, outside the selection period: the
+    long-run level for the regression-to-the-mean check. Months from the after period on
+    are left out, because patrols may have changed them."""
     found = selectors.months_with_data(
-        force=evaluation.force, source=evaluation.source, first=first, last=last
-    )
-    return [m for m in found if m not in {*selection, *after}]
+        force=evaluation.force, source=evaluation.source, first=EARLIEST,
+        last=add_months(after[0], -1),
+    )  # fmt: skip
+    return [m for m in found if m not in set(selection)]
 
 
 def evaluation_counts(setup: Setup) -> Counts:
+    """The cube of counts. Before and after months are read row by row for every area; the
+    selection and history months, which only the regression-to-the-mean check reads, are
+    counted by the database in the hotspots' cells alone (every month held can be a decade
+    of a force's incidents)."""
     ev = setup.evaluation
-    incidents = selectors.located_incidents(force=ev.force, source=ev.source, months=setup.months)
+    compared = sorted({*setup.before, *setup.after})
+    incidents = selectors.located_incidents(
+        force=ev.force, source=ev.source, months=[setup.months[i] for i in compared]
+    )
     zones = grid_zones(setup.grid, [h.cells for h in setup.hotspots], ev.buffer_m)
     category = setup.category_index()
     shape = (zones.n_areas, len(setup.categories), len(setup.months))
     where = (zones.area_of(incidents.x, incidents.y), category[incidents.category_id])
-    flat = np.ravel_multi_index((*where, incidents.month), shape)
+    month = np.asarray(compared, dtype=np.int64)[incidents.month]
+    flat = np.ravel_multi_index((*where, month), shape)
     cube = np.bincount(flat, minlength=math.prod(shape)).reshape(shape)
+    _add_hotspot_months(setup, zones, category, cube, exclude=set(compared))
     force = np.zeros(shape[1:])
     month_index = {m: i for i, m in enumerate(setup.months)}
     totals = selectors.force_month_totals(force=ev.force, source=ev.source, months=setup.months)
@@ -164,6 +175,21 @@ def evaluation_counts(setup: Setup) -> Counts:
         keep = _keep_without(keep.shape, cells)
         comparability.check_something_left(setup, keep, flags)
     return Counts(cube, force, zones, flags, cells, keep)
+
+
+def _add_hotspot_months(
+    setup: Setup, zones: Zones, category: np.ndarray, cube: np.ndarray, exclude: set[int]
+) -> None:
+    """Hotspot counts of the selection and history months not already read."""
+    wanted = sorted({*setup.selection, *setup.history} - exclude)
+    cells = [int(c) for h in setup.hotspots for c in h.cells]
+    month_index = {setup.months[i]: i for i in wanted}
+    found = selectors.cell_month_counts(
+        force=setup.evaluation.force, source=setup.evaluation.source,
+        months=list(month_index), grid=setup.grid, cells=cells,
+    )  # fmt: skip
+    for cell, category_id, month, n in found:
+        cube[zones.cell_area[cell], category[category_id], month_index[month]] += n
 
 
 def _keep_without(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
@@ -185,14 +211,13 @@ def _quality(setup: Setup, category: np.ndarray, month_index: dict) -> tuple[lis
         pair = (setup.before if period == "before" else setup.after).index(index)
         partner = (setup.after if period == "before" else setup.before)[pair]
         cells.append((int(category[flag.category_id]) if flag.category_id else -1, pair))
-        flags.append({
-            "category": flag.category.slug if flag.category else None,
-            "name": flag.category.name if flag.category else "All categories",
-            "month": f"{flag.month:%Y-%m}", "period": period,
-            "paired_month": setup.label(partner), "rule": flag.rule, "reason": flag.reason,
-            "score": flag.score,
-            "excluded": ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE, "measures": [],
-        })  # fmt: skip
+        flags.append(QualityFlag(
+            category=flag.category.slug if flag.category else None,
+            name=flag.category.name if flag.category else "All categories",
+            month=f"{flag.month:%Y-%m}", period=period, paired_month=setup.label(partner),
+            rule=flag.rule, reason=flag.reason, score=flag.score,
+            excluded=ev.flagged_months == Evaluation.FlaggedMonths.EXCLUDE, measures=(),
+        ))  # fmt: skip
     return flags, cells
 
 
@@ -209,7 +234,7 @@ def measure_categories(setup: Setup) -> dict[str, tuple[str, list[int]]]:
     return {key: options[key] for key in setup.evaluation.measures if options[key][1]}
 
 
-def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> dict:
+def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> Results:
     ev = setup.evaluation
     dose = patrol_effects.dose(setup)
     hours = patrol_effects.dose_hours(setup, dose)
@@ -220,23 +245,27 @@ def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> dict
     for step, (key, (label, cats)) in enumerate(chosen.items()):
         progress(45 + 40 * step / len(chosen), f"statistics: {label}")
         measures[key] = _measure(setup, counts, key, label, cats, hours)
-        for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True):
-            if category in cats or category < 0:
-                flag["measures"].append(key)
+    quality = tuple(
+        replace(flag, measures=tuple(
+            k for k, (_, cats) in chosen.items() if category in cats or category < 0
+        ))
+        for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True)
+    )  # fmt: skip
     progress(90, "patrol dose and design")
     subject = ev.plan or [h.pk for h in setup.treated]
-    return jsonable({
-        "meta": _meta(setup),
-        "hotspots": _hotspots(setup, counts.zones),
-        "measures": measures,
-        "quality": counts.flags,
-        "categories": history,
-        "releases": comparability.release_notes(setup),
-        "rtm": _regression_to_mean(setup, counts),
-        "dose": dose,
-        "activity": selectors.patrol_activity(subject, patrol_effects.after_days(ev)),
-        "crossover": patrol_effects.crossover(setup, counts.zones, chosen),
-    })  # fmt: skip
+    return Results(
+        schema_version=SCHEMA_VERSION,
+        meta=_meta(setup),
+        hotspots=_hotspots(setup, counts.zones),
+        measures=measures,
+        quality=quality,
+        categories=history,
+        releases=comparability.release_notes(setup),
+        rtm=_regression_to_mean(setup, counts),
+        dose=dose,
+        activity=Activity(**selectors.patrol_activity(subject, patrol_effects.after_days(ev))),
+        crossover=patrol_effects.crossover(setup, counts.zones, chosen),
+    )
 
 
 def _sums(setup: Setup, array: np.ndarray, cats: list[int], keep: np.ndarray):
@@ -246,7 +275,9 @@ def _sums(setup: Setup, array: np.ndarray, cats: list[int], keep: np.ndarray):
     return before, (block[..., setup.after] * mask).sum(-1)
 
 
-def _measure(setup: Setup, counts: Counts, key: str, label: str, cats: list, hours) -> dict:
+def _measure(
+    setup: Setup, counts: Counts, key: str, label: str, cats: list, hours
+) -> MeasureResult:
     ev = setup.evaluation
     before, after = _sums(setup, counts.cube, cats, counts.keep)
     force_before, force_after = _sums(setup, counts.force, cats, counts.keep)
@@ -259,11 +290,11 @@ def _measure(setup: Setup, counts: Counts, key: str, label: str, cats: list, hou
         comparison=ev.comparison, minimum_count=ev.minimum_count, dose_hours=hours,
         monthly_before=monthly_before, monthly_after=monthly_after,
     )  # fmt: skip
-    return {
-        **measure_results(inputs),
-        "monthly": _monthly(setup, counts, cats),
-        "sensitivity": _sensitivity(setup, counts, cats),
-    }
+    return replace(
+        measure_results(inputs),
+        monthly=_monthly(setup, counts, cats),
+        sensitivity=_sensitivity(setup, counts, cats),
+    )
 
 
 def _monthly_pairs(setup: Setup, counts: Counts, cats: list) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +306,7 @@ def _monthly_pairs(setup: Setup, counts: Counts, cats: list) -> tuple[np.ndarray
     return before, treated[setup.after][whole]
 
 
-def _monthly(setup: Setup, counts: Counts, cats: list) -> dict:
+def _monthly(setup: Setup, counts: Counts, cats: list) -> Monthly:
     """Counts per month, before months then after months, as published: flagged months are
     marked, not removed, so that the artefact shows."""
     k, t = len(setup.hotspots), len(setup.treated)
@@ -284,99 +315,92 @@ def _monthly(setup: Setup, counts: Counts, cats: list) -> dict:
     force = counts.force[cats][:, order].sum(0)
     comparison = {"force": force, "rest": by_area[2 * k], "control": by_area[t:k].sum(0)}
     flagged = {
-        flag["month"]
+        flag.month
         for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True)
         if category in cats or category < 0
     }
-    return {
-        "months": [setup.label(i) for i in order],
-        "treated": by_area[:t].sum(0),
-        "force": force,
-        "comparison": comparison[setup.evaluation.comparison],
-        "flagged": sorted(flagged),
-    }
+    return Monthly(
+        months=tuple(setup.label(i) for i in order),
+        treated=tuple(by_area[:t].sum(0).tolist()),
+        force=tuple(force.tolist()),
+        comparison=tuple(comparison[setup.evaluation.comparison].tolist()),
+        flagged=tuple(sorted(flagged)),
+    )
 
 
-def _sensitivity(setup: Setup, counts: Counts, cats: list) -> dict | None:
-    """When flagged months are kept: the hotspots' change had they been excluded, so that
-    the warning can say how much they matter."""
-    cells = counts.flagged_cells(cats)
+def _sensitivity(setup: Setup, counts: Counts, cats: list) -> Sensitivity | None:
+    """When flagged months are kept: the hotspots' change had they been excluded as
+    `exclude` excludes them (each flagged month with its partner, for every category, whatever
+    category was flagged), so that the warning can say how much they matter."""
+    cells = counts.flag_cells
     if setup.evaluation.flagged_months != Evaluation.FlaggedMonths.WARN or not cells:
         return None
     keep = _keep_without(counts.keep.shape, cells)
     before, after = _sums(setup, counts.cube[: len(setup.treated)], cats, keep)
-    return {"before": before.sum(), "after": after.sum(),
-            "percent_change": _percent(before.sum(), after.sum()),
-            "months_excluded": len({pair for _, pair in cells})}  # fmt: skip
+    total_before, total_after = float(before.sum()), float(after.sum())
+    return Sensitivity(
+        total_before, total_after, _percent(total_before, total_after),
+        len({pair for _, pair in cells}),
+    )  # fmt: skip
 
 
 def _percent(before: float, after: float) -> float | None:
     return None if before == 0 else 100.0 * (after - before) / before
 
 
-def _regression_to_mean(setup: Setup, counts: Counts) -> dict:
-    """Were the hotspots picked on the before period? Then compare their level in the run's
-    selection period with their long-run level, in the run's own categories."""
+def _regression_to_mean(setup: Setup, counts: Counts) -> RegressionToMean:
+    """For every evaluation: the treated hotspots' level in the run's selection period
+    against their long-run level over every other month held before the after period, in
+    the run's own categories (those the hotspots were picked on)."""
     run = setup.evaluation.run
     wanted = set(category_ids_for(run.selection, list(run.categories.values_list("id", flat=True))))
     cats = [i for i, c in enumerate(setup.categories) if c.pk in wanted]
     overlap = sorted(set(setup.selection) & set(setup.before))
-    result = {
-        "selection": [f"{run.period_start:%Y-%m}", f"{run.period_end:%Y-%m}"],
-        "overlap_months": [setup.label(i) for i in overlap],
-        "history_months": len(setup.history),
-        "check": None,
-    }
-    if setup.history and cats:
+    history = sorted(setup.history)
+    check = None
+    if history and cats:
         per_month = counts.cube[: len(setup.treated)][:, cats, :].sum(1)
         selection = per_month[:, setup.selection].mean(1)
-        history = per_month[:, setup.history].mean(1)
-        result["check"] = asdict(regression_to_mean_check(selection, history))
-    return result
+        long_run = per_month[:, history].mean(1)
+        check = regression_to_mean_check(selection, long_run)
+    return RegressionToMean(
+        selection=(f"{run.period_start:%Y-%m}", f"{run.period_end:%Y-%m}"),
+        overlap_months=tuple(setup.label(i) for i in overlap),
+        history_months=len(history),
+        long_run=(setup.label(history[0]), setup.label(history[-1])) if history else None,
+        check=check,
+        expected_fall=RegressionToMean.fall_of(check),
+    )
 
 
-def _meta(setup: Setup) -> dict:
+def _meta(setup: Setup) -> Meta:
     ev = setup.evaluation
     before = [setup.months[i] for i in setup.before]
     after = [setup.months[i] for i in setup.after]
-    return {
-        "force": ev.force.name,
-        "before": [f"{before[0]:%Y-%m}", f"{before[-1]:%Y-%m}"],
-        "after": [f"{after[0]:%Y-%m}", f"{after[-1]:%Y-%m}"],
-        "year_on_year": all(add_months(b, 12) == a for b, a in zip(before, after, strict=True)),
-        "comparison": ev.comparison, "buffer_m": ev.buffer_m, "cell_m": setup.grid.cell_m,
-        "source": ev.source, "flagged_months": ev.flagged_months,
-        "minimum_count": ev.minimum_count, "treated": len(setup.treated),
-        "controls": len(setup.control), "run": ev.run_id, "plan": ev.plan_id,
-        "design": ev.plan.design if ev.plan else None,
-    }  # fmt: skip
+    return Meta(
+        force=ev.force.name,
+        before=(f"{before[0]:%Y-%m}", f"{before[-1]:%Y-%m}"),
+        after=(f"{after[0]:%Y-%m}", f"{after[-1]:%Y-%m}"),
+        year_on_year=all(add_months(b, 12) == a for b, a in zip(before, after, strict=True)),
+        comparison=ev.comparison, buffer_m=ev.buffer_m, cell_m=float(setup.grid.cell_m),
+        source=ev.source, flagged_months=ev.flagged_months,
+        minimum_count=float(ev.minimum_count), treated=len(setup.treated),
+        controls=len(setup.control), run=ev.run_id, plan=ev.plan_id,
+        design=ev.plan.design if ev.plan else None,
+    )  # fmt: skip
 
 
-def _hotspots(setup: Setup, zones: Zones) -> list[dict]:
+def _hotspots(setup: Setup, zones: Zones) -> tuple[Place, ...]:
     t = len(setup.treated)
-    return [
-        {
-            "id": h.pk,
-            "rank": h.rank,
-            "label": h.label,
-            "lon": h.centroid_lon,
-            "lat": h.centroid_lat,
-            "role": "treated" if i < t else "control",
-            "buffer_cells": zones.buffer_cells(i),
-        }  # fmt: skip
+    return tuple(
+        Place(
+            id=h.pk,
+            rank=h.rank,
+            label=h.label,
+            lon=h.centroid_lon,
+            lat=h.centroid_lat,
+            role="treated" if i < t else "control",
+            buffer_cells=int(zones.buffer_cells(i)),
+        )  # fmt: skip
         for i, h in enumerate(setup.hotspots)
-    ]
-
-
-def jsonable(value):
-    """Plain JSON: NumPy scalars and arrays to Python, NaN and infinity to None (the notes
-    beside such values say why they are undefined or unbounded)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    )

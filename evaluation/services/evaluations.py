@@ -4,6 +4,7 @@ from django.db import transaction
 
 from core.jobs import job_start
 from evaluation.models import Evaluation
+from evaluation.results import SCHEMA_VERSION, Results, StaleResults
 
 JOB_KIND = "evaluation.run"
 FIELDS = ("name", "before_start", "before_end", "after_start", "after_end", "measures",
@@ -31,6 +32,42 @@ def evaluation_start(*, data: dict, user=None, sync: bool = False, listener=None
         evaluation.save(update_fields=["job"])
         evaluation.refresh_from_db()
     return evaluation
+
+
+def evaluation_results(evaluation: Evaluation) -> Results | None:
+    """The evaluation's typed results, or None when there are none to show yet. Results of
+    an older layout that cannot be upgraded are cleared and recomputed by a new job, so a
+    report is never drawn from half a layout: the caller shows the job's progress."""
+    if not evaluation.results:
+        return None
+    try:
+        return Results.from_json(evaluation.results)
+    except StaleResults:
+        evaluation_recompute(evaluation=evaluation)
+        return None
+
+
+@transaction.atomic
+def evaluation_recompute(*, evaluation: Evaluation, user=None) -> Evaluation:
+    """Clear stored results and headline and start a job that computes them again with the
+    current statistics and layout."""
+    Evaluation.objects.filter(pk=evaluation.pk).update(results={}, headline="")
+    evaluation.results, evaluation.headline = {}, ""
+    evaluation.job = job_start(kind=JOB_KIND, params=_params(evaluation), user=user)
+    evaluation.save(update_fields=["job"])
+    return evaluation
+
+
+def evaluations_recompute_stale() -> list[int]:
+    """Start a recomputation for every stored evaluation whose results are of an older
+    layout (`manage.py evaluate --recompute-stale`); returns their ids."""
+    stale = []
+    # Read in Python: a JSON key lookup is NULL, not "different", where the key is missing.
+    for evaluation in Evaluation.objects.exclude(results={}).iterator():
+        if evaluation.results.get("schema_version") != SCHEMA_VERSION:
+            evaluation_recompute(evaluation=evaluation)
+            stale.append(evaluation.pk)
+    return stale
 
 
 def _params(evaluation: Evaluation) -> dict:

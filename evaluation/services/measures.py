@@ -1,32 +1,47 @@
 """The statistics of one measure (ASB, all crime or chosen categories) from its counts.
 
-Pure NumPy and evaluation.statistics (no Django): counts in, a JSON-ready dict out (the
-caller removes infinities). Areas are in the order of compute.Zones: treated hotspots, control
+Pure NumPy and evaluation.statistics (no Django): counts in, an evaluation.results
+MeasureResult out. Areas are in the order of compute.Zones: treated hotspots, control
 hotspots, their buffer rings in the same order, then the rest of the force.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
+from evaluation.results import (
+    Change,
+    ControlCounts,
+    Harm,
+    HotspotChange,
+    Interval,
+    MeasureResult,
+    Summary,
+    Totals,
+)
 from evaluation.statistics import (
     AreaCounts,
+    BeforeAfterSummary,
     CategoryCounts,
     DosePoint,
+    DoseResponse,
+    PooledRateRatio,
     PrePost,
+    WDDResult,
+    WDQResult,
     before_after,
     difference_in_differences,
     dose_response,
     force_comparison,
     harm_weighted_before_after,
-    harm_weighted_wdd,
     percent_change,
     poisson_exact_rate_ratio,
     pooled_rate_ratio,
     research_range_check,
-    weighted_displacement_difference,
+    scaled_harm_weighted_wdd,
+    scaled_weighted_displacement_difference,
     weighted_displacement_quotient,
 )
 
@@ -107,32 +122,36 @@ class Areas:
         return self.m.comparison == "control"
 
 
-def measure_results(m: MeasureInputs) -> dict:
+def measure_results(m: MeasureInputs) -> MeasureResult:
     areas = Areas(m)
     treated, comparison = areas.treated.total, areas.comparison.total
     summary = before_after(_area_counts(m, areas), minimum_count=m.minimum_count)
     check = summary.aggregate_percent_change
-    return {
-        "key": m.key,
-        "label": m.label,
-        "categories": m.slugs,
-        "totals": _totals(areas),
-        "summary": {k: v for k, v in asdict(summary).items() if k != "areas"},
-        "hotspots": _hotspots(m, areas, summary),
-        "controls": _controls(m, areas),
-        "exact": asdict(poisson_exact_rate_ratio(int(treated.before), int(treated.after))),
-        "pooled": _asdict(_pooled(m)),
-        "force_comparison": asdict(force_comparison(treated, areas.force.total, areas.rest.total)),
-        "did": asdict(difference_in_differences(treated, comparison)),
-        **_displacement(areas),
-        "harm": _harm(m, areas),
-        "research_range": None if check is None else asdict(research_range_check(check)),
-        "dose_response": _dose_response(m, areas),
-    }
+    wdd, wdq = _displacement(areas)
+    return MeasureResult(
+        key=m.key,
+        label=m.label,
+        categories=tuple(m.slugs),
+        totals=_totals(areas),
+        summary=_summary(summary),
+        hotspots=_hotspots(m, areas, summary),
+        controls=_controls(m, areas),
+        exact=poisson_exact_rate_ratio(int(treated.before), int(treated.after)),
+        pooled=_pooled(m),
+        force_comparison=force_comparison(treated, areas.force.total, areas.rest.total),
+        did=difference_in_differences(treated, comparison),
+        wdd=wdd,
+        wdd_scaled=True,
+        wdq=wdq,
+        harm=_harm(m, areas),
+        research_range=None if check is None else research_range_check(check),
+        dose_response=_dose_response(m, areas),
+    )
 
 
-def _asdict(result) -> dict | None:
-    return None if result is None else asdict(result)
+def _summary(summary: BeforeAfterSummary) -> Summary:
+    fields = {k: v for k, v in vars(summary).items() if k != "areas"}
+    return Summary(**fields)
 
 
 def _area_counts(m: MeasureInputs, areas: Areas) -> list[AreaCounts]:
@@ -142,17 +161,16 @@ def _area_counts(m: MeasureInputs, areas: Areas) -> list[AreaCounts]:
     ]
 
 
-def _prepost(value: PrePost) -> dict:
-    return {"before": value.before, "after": value.after,
-            "percent_change": percent_change(value.before, value.after)}  # fmt: skip
+def _change(value: PrePost) -> Change:
+    return Change(value.before, value.after, percent_change(value.before, value.after))
 
 
-def _totals(areas: Areas) -> dict:
+def _totals(areas: Areas) -> Totals:
     groups = ("treated", "controls", "buffers", "control_buffers", "rest", "force", "comparison")
-    return {name: _prepost(getattr(areas, name).total) for name in groups}
+    return Totals(**{name: _change(getattr(areas, name).total) for name in groups})
 
 
-def _pooled(m: MeasureInputs):
+def _pooled(m: MeasureInputs) -> PooledRateRatio | None:
     """Pooled over months, not hotspots: the same hotspots are counted in both periods, so
     their differences cancel, and the variation that matters is month to month (NB2 lets
     it exceed Poisson). Pooling over hotspots would read their differences as noise."""
@@ -161,7 +179,9 @@ def _pooled(m: MeasureInputs):
     return pooled_rate_ratio(m.monthly_before.tolist(), m.monthly_after.tolist())
 
 
-def _hotspots(m: MeasureInputs, areas: Areas, summary) -> list[dict]:
+def _hotspots(
+    m: MeasureInputs, areas: Areas, summary: BeforeAfterSummary
+) -> tuple[HotspotChange, ...]:
     comparison = areas.comparison.total
     weights = np.asarray(m.weights, float)
     rows = []
@@ -170,53 +190,38 @@ def _hotspots(m: MeasureInputs, areas: Areas, summary) -> list[dict]:
         rate = poisson_exact_rate_ratio(int(counts.before), int(counts.after))
         wdq = weighted_displacement_quotient(counts, ring, comparison)
         harm = PrePost(float(m.before[i] @ weights), float(m.after[i] @ weights))
-        rows.append({
-            "id": m.hotspot_ids[i], "before": counts.before, "after": counts.after,
-            "change": change.change, "percent_change": change.percent_change,
-            "flag": change.flag,
-            "rate_ratio": {k: getattr(rate, k) for k in ("ratio", "lower", "upper", "p_value")},
-            "buffer": _prepost(ring), "wdq": wdq.wdq,
-            "wdq_note": wdq.interpretation or wdq.reason,
-            "harm": _prepost(harm), "dose_hours": m.dose_hours[i],
-        })  # fmt: skip
-    return rows
+        rows.append(HotspotChange(
+            id=m.hotspot_ids[i], before=counts.before, after=counts.after,
+            change=change.change, percent_change=change.percent_change, flag=change.flag,
+            rate_ratio=Interval(rate.ratio, rate.lower, rate.upper, rate.p_value),
+            buffer=_change(ring), wdq=wdq.wdq, wdq_note=wdq.interpretation or wdq.reason,
+            harm=_change(harm), dose_hours=m.dose_hours[i],
+        ))  # fmt: skip
+    return tuple(rows)
 
 
-def _controls(m: MeasureInputs, areas: Areas) -> list[dict]:
-    return [
-        {"id": m.hotspot_ids[i], **_prepost(areas.hotspot(i))}
+def _controls(m: MeasureInputs, areas: Areas) -> tuple[ControlCounts, ...]:
+    return tuple(
+        ControlCounts(m.hotspot_ids[i], *vars(_change(areas.hotspot(i))).values())
         for i in range(m.n_treated, len(m.hotspot_ids))
-    ]
+    )
 
 
-def _scaled(comparison: PrePost, baseline: float) -> PrePost:
-    """The comparison's trend applied to `baseline`: a control of the treated area's size,
-    which the WDD's raw differences assume (Wheeler & Ratcliffe 2018)."""
-    if comparison.before == 0:
-        return PrePost(baseline, baseline)
-    return PrePost(baseline, comparison.after * baseline / comparison.before)
-
-
-def _displacement(areas: Areas) -> dict:
-    """WDD (local plus buffer) and the overall WDQ. Against control hotspots the raw counts
-    are used as published; against the force or the rest of it the comparison is scaled to
-    the hotspots' and the buffers' before counts. Its interval then treats the scaled counts
-    as if they were Poisson counts of that size: wider than necessary, never narrower,
-    because the real comparison is larger."""
+def _displacement(areas: Areas) -> tuple[WDDResult, WDQResult]:
+    """WDD (local plus buffer) and the overall WDQ. The comparison is always scaled to the
+    treated area's size (its before count), so that a common trend cancels whatever the
+    sizes: control hotspots against the hotspots and their own buffer rings against the
+    buffers; the force or the rest of it against both (one shared comparison)."""
     treated, buffers, comparison = areas.treated.total, areas.buffers.total, areas.comparison.total
-    if areas.comparison_is_small:
-        control, buffer_control = comparison, areas.control_buffers.total
-    else:
-        control = _scaled(comparison, treated.before)
-        buffer_control = _scaled(comparison, buffers.before)
-    wdd = weighted_displacement_difference(
-        treated, control, buffer=buffers, buffer_control=buffer_control
+    own = areas.control_buffers.total if areas.comparison_is_small else None
+    wdd = scaled_weighted_displacement_difference(
+        treated, comparison, buffer=buffers, buffer_comparison=own
     )
     wdq = weighted_displacement_quotient(treated, buffers, comparison)
-    return {"wdd": asdict(wdd), "wdd_scaled": not areas.comparison_is_small, "wdq": asdict(wdq)}
+    return wdd, wdq
 
 
-def _harm(m: MeasureInputs, areas: Areas) -> dict:
+def _harm(m: MeasureInputs, areas: Areas) -> Harm:
     weights = dict(zip(m.slugs, m.weights, strict=True))
     counts = [
         CategoryCounts(str(m.hotspot_ids[i]), slug, float(m.before[i, j]), float(m.after[i, j]))
@@ -228,33 +233,27 @@ def _harm(m: MeasureInputs, areas: Areas) -> dict:
     w = np.asarray(m.weights, float)
     comparison = areas.comparison
     comparison_harm = PrePost(float(comparison.before @ w), float(comparison.after @ w))
-    return {
-        "summary": {k: v for k, v in asdict(summary).items() if k != "areas"},
-        "comparison": _prepost(comparison_harm),
-        "wdd": asdict(harm_weighted_wdd(*_harm_sides(m, areas), weights)),
-    }
+    return Harm(
+        summary=_summary(summary),
+        comparison=_change(comparison_harm),
+        wdd=scaled_harm_weighted_wdd(*_harm_sides(m, areas), weights),
+    )
 
 
 def _harm_sides(m: MeasureInputs, areas: Areas) -> tuple[dict, dict]:
     treated = {slug: areas.treated.category(j) for j, slug in enumerate(m.slugs)}
-    if areas.comparison_is_small:
-        control = {slug: areas.controls.category(j) for j, slug in enumerate(m.slugs)}
-    else:
-        control = {
-            slug: _scaled(areas.comparison.category(j), treated[slug].before)
-            for j, slug in enumerate(m.slugs)
-        }
-    return treated, control
+    comparison = {slug: areas.comparison.category(j) for j, slug in enumerate(m.slugs)}
+    return treated, comparison
 
 
-def _dose_response(m: MeasureInputs, areas: Areas) -> dict | None:
+def _dose_response(m: MeasureInputs, areas: Areas) -> DoseResponse | None:
     if not any(m.dose_hours):
         return None
     points = [
         DosePoint(str(m.hotspot_ids[i]), m.dose_hours[i], *_pair(areas.hotspot(i)))
         for i in range(m.n_treated)
     ]
-    return asdict(dose_response(points))
+    return dose_response(points)
 
 
 def _pair(value: PrePost) -> tuple[float, float]:

@@ -27,9 +27,13 @@ from .comparison import (
     ForceComparison,
     WDDResult,
     WDQResult,
+    did_log_arrays,
     difference_in_differences,
     force_comparison,
     harm_weighted_wdd,
+    scaled_harm_weighted_wdd,
+    scaled_wdd_arrays,
+    scaled_weighted_displacement_difference,
     weighted_displacement_difference,
     weighted_displacement_quotient,
 )
@@ -45,10 +49,12 @@ from .rates import (
     DispersionCheck,
     PooledRateRatio,
     RateRatio,
+    exact_rate_ratio_limits,
     negative_binomial_rate_ratio,
     poisson_exact_rate_ratio,
     poisson_wald_rate_ratio,
     pooled_rate_ratio,
+    wald_log_rate_ratio,
 )
 
 __all__ = [
@@ -78,6 +84,8 @@ __all__ = [
     "dose_response",
     "force_comparison",
     "harm_weighted_before_after",
+    "did_log_arrays",
+    "exact_rate_ratio_limits",
     "harm_weighted_wdd",
     "negative_binomial_rate_ratio",
     "percent_change",
@@ -86,6 +94,10 @@ __all__ = [
     "pooled_rate_ratio",
     "regression_to_mean_check",
     "research_range_check",
+    "scaled_harm_weighted_wdd",
+    "scaled_wdd_arrays",
+    "scaled_weighted_displacement_difference",
+    "wald_log_rate_ratio",
     "weighted_displacement_difference",
     "weighted_displacement_quotient",
 ]

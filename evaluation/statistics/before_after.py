@@ -221,7 +221,9 @@ def regression_to_mean_check(
     long-run mean with no intervention (Galton 1886; Barnett, van der Pols & Dobson 2005,
     Int. J. Epidemiol. 34:215). Expected fall-back = (selection mean − long-run mean) /
     selection mean, where both are per place per period of equal length; a warning is raised
-    when it exceeds `threshold` (default 10%, comparable to the effect being sought).
+    when it exceeds `threshold` (default 10%, comparable to the effect being sought). Any
+    positive fall-back is an expected fall and is stated; a negative one (selection below
+    the long-run level) is stated as such, never as "close to the long-run level".
     """
     sel = np.asarray(selection_counts, float)
     run = np.asarray(long_run_means, float)
@@ -234,9 +236,18 @@ def regression_to_mean_check(
         return RegressionToMeanCheck(sel_mean, run_mean, None, False, "no incidents at selection")
     fall_back = (sel_mean - run_mean) / sel_mean
     warning = fall_back > threshold
-    message = (
-        f"selected at a peak: expect about {100 * fall_back:.0f}% fewer incidents anyway"
-        if warning
-        else "selection period close to the long-run level"
-    )
+    if warning:
+        message = f"selected at a peak: expect about {100 * fall_back:.0f}% fewer incidents anyway"
+    elif fall_back > 0.005:
+        message = (
+            f"selection period slightly above the long-run level: expect about "
+            f"{100 * fall_back:.0f}% fewer incidents anyway"
+        )
+    elif run_mean > 0 and sel_mean < run_mean * 0.995:
+        message = (
+            f"selection period {100 * (1 - sel_mean / run_mean):.0f}% below the long-run "
+            "level: no fall is expected from the selection"
+        )
+    else:
+        message = "selection period at the long-run level"
     return RegressionToMeanCheck(sel_mean, run_mean, fall_back, warning, message)

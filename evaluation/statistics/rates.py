@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special, stats
 
 from ._common import (
+    check_confidence,
     check_count,
     check_integer_count,
     two_sided_normal_p,
@@ -78,10 +80,48 @@ def _binomial_two_sided_p(k: int, n: int, p: float) -> float:
 
 def _clopper_pearson(k: int, n: int, confidence: float) -> tuple[float, float]:
     """Clopper & Pearson (1934) exact interval for a binomial proportion via beta quantiles."""
-    tail = (1 - confidence) / 2
-    lower = 0.0 if k == 0 else float(stats.beta.ppf(tail, k, n - k + 1))
-    upper = 1.0 if k == n else float(stats.beta.ppf(1 - tail, k + 1, n - k))
-    return lower, upper
+    lower, upper = clopper_pearson_arrays(k, n, confidence)
+    return float(lower), float(upper)
+
+
+def clopper_pearson_arrays(
+    k: ArrayLike, n: ArrayLike, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper–Pearson limits elementwise: Beta(α/2; k, n − k + 1) and Beta(1 − α/2; k + 1,
+    n − k), with 0 at k = 0 and 1 at k = n."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    tail = (1 - check_confidence(confidence)) / 2
+    with np.errstate(invalid="ignore"):
+        lower = stats.beta.ppf(tail, k, n - k + 1)
+        upper = stats.beta.ppf(1 - tail, k + 1, n - k)
+    return np.where(k == 0, 0.0, lower), np.where(k == n, 1.0, upper)
+
+
+def exact_rate_ratio_limits(
+    before: ArrayLike, after: ArrayLike, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact conditional limits of `poisson_exact_rate_ratio` (equal exposures),
+    elementwise over arrays of counts: π limits mapped by π/(1 − π)."""
+    b, a = np.asarray(before, float), np.asarray(after, float)
+    lo_p, hi_p = clopper_pearson_arrays(a, a + b, confidence)
+    with np.errstate(divide="ignore"):
+        upper = np.where(hi_p == 1.0, np.inf, hi_p / (1 - np.where(hi_p == 1.0, 0.0, hi_p)))
+    return lo_p / (1 - lo_p), upper
+
+
+def wald_log_rate_ratio(
+    before: ArrayLike,
+    after: ArrayLike,
+    exposure_before: ArrayLike = 1.0,
+    exposure_after: ArrayLike = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """log RR = log(a/E_a) − log(b/E_b) and its delta-method variance 1/a + 1/b,
+    elementwise (counts must be positive)."""
+    b, a = np.asarray(before, float), np.asarray(after, float)
+    log_rr = np.log(a / np.asarray(exposure_after, float)) - np.log(
+        b / np.asarray(exposure_before, float)
+    )
+    return log_rr, 1 / a + 1 / b
 
 
 def poisson_exact_rate_ratio(
@@ -139,8 +179,8 @@ def poisson_wald_rate_ratio(
     if before == 0 or after == 0:
         note = "a zero count leaves the log rate ratio undefined; use the exact interval"
         return _undefined("poisson-wald", confidence, note)
-    log_rr = math.log((after / e_a) / (before / e_b))
-    return wald_rate_ratio(log_rr, 1 / after + 1 / before, "poisson-wald", confidence)
+    log_rr, variance = wald_log_rate_ratio(before, after, e_b, e_a)
+    return wald_rate_ratio(float(log_rr), float(variance), "poisson-wald", confidence)
 
 
 def wald_rate_ratio(log_rr: float, variance: float, method: str, confidence: float) -> RateRatio:

@@ -6,12 +6,14 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from evaluation.models import Evaluation
+from evaluation.results import SCHEMA_VERSION, Results, SchemaError, StaleResults
 from evaluation.serializers import EvaluationRequestSerializer
-from evaluation.services import evaluation_start
+from evaluation.services import JOB_KIND, evaluation_start
 from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, Incident
 from patrols.models import OfficerProfile, PatrolAssignment, PatrolPlan, PlanHotspot
 from tests.factories import UserFactory
@@ -124,6 +126,9 @@ def test_manager_starts_an_evaluation_and_reads_its_report(
     assert detail["headline"].startswith("ASB in the 2 hotspot areas down")
     assert "from 1.0 patrol hours" in detail["headline"]
     assert any(w["kind"] == "rtm" for w in detail["warnings"])
+    assert all(isinstance(w["details"], list) for w in detail["warnings"])
+    # Both periods in police.uk's fourteen-category scheme: nothing to harmonise.
+    assert detail["results"]["categories"] is None and detail["results"]["releases"] == []
 
 
 @pytest.mark.parametrize(
@@ -264,3 +269,77 @@ def test_report_csv_neutralises_formulas_in_labels(commander_client):
     labels = {row["label"] for row in csv.DictReader(io.StringIO(text.decode())) if row["label"]}
     assert '\'=HYPERLINK("http://x.invalid","a")' in labels
     assert not any(label.startswith(("=", "+", "-", "@")) for label in labels)
+
+
+def _old_format(results: dict) -> dict:
+    """Results as stored before the layout had a version: no `schema_version`, the WDD
+    without its method, the regression check without the long-run months."""
+    old = {k: v for k, v in results.items() if k != "schema_version"}
+    old["rtm"] = {k: v for k, v in old["rtm"].items() if k != "long_run"}
+    for measure in old["measures"].values():
+        measure["wdd"] = {k: v for k, v in measure["wdd"].items() if k not in ("method", "note")}
+    return old
+
+
+def test_results_of_an_older_layout_are_recomputed_never_shown_half_empty(
+    world, commander_client, django_capture_on_commit_callbacks
+):
+    _, plan = world
+    evaluation = finished(plan=plan, comparison="control")
+    current = evaluation.results
+    with pytest.raises(StaleResults):
+        Results.from_json(_old_format(current))
+    Evaluation.objects.filter(pk=evaluation.pk).update(results=_old_format(current), headline="old")
+    listed = commander_client.get("/evaluations/").content.decode()
+    assert "Computed by an earlier version" in listed
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        page = commander_client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    # The old figures are not drawn: the page says they are being computed again.
+    assert "computed by an earlier version" in page and "Before and after" not in page
+    stored = Evaluation.objects.get(pk=evaluation.pk)
+    assert stored.results == {} and stored.headline == ""
+    assert stored.job_id != evaluation.job_id and stored.job.kind == JOB_KIND
+    export = commander_client.get(f"/api/evaluations/{evaluation.pk}/hotspots.csv")
+    assert export.status_code == 409
+    for callback in callbacks:  # the recomputation job, run as a worker would
+        callback()
+    stored.refresh_from_db()
+    assert stored.results["schema_version"] == SCHEMA_VERSION
+    assert Results.from_json(stored.results).measures.keys() == {"asb", "crime"}
+    detail = commander_client.get(f"/api/evaluations/{evaluation.pk}/").json()
+    assert detail["results"]["schema_version"] == SCHEMA_VERSION and detail["headline"]
+    assert (
+        "Computed by an earlier version"
+        not in commander_client.get("/evaluations/").content.decode()
+    )
+
+
+def test_the_api_answers_stale_results_with_null_and_the_new_job(
+    world, manager_client, django_capture_on_commit_callbacks
+):
+    _, plan = world
+    evaluation = finished(plan=plan, comparison="control")
+    Evaluation.objects.filter(pk=evaluation.pk).update(results=_old_format(evaluation.results))
+    with django_capture_on_commit_callbacks(execute=False):
+        detail = manager_client.get(f"/api/evaluations/{evaluation.pk}/").json()
+    assert detail["results"] is None and detail["warnings"] == []
+    assert detail["job"]["id"] != evaluation.job_id and detail["job"]["status"] == "queued"
+
+
+def test_stale_results_are_recomputed_by_the_command(world, django_capture_on_commit_callbacks):
+    _, plan = world
+    evaluation = finished(plan=plan, comparison="control")
+    Evaluation.objects.filter(pk=evaluation.pk).update(results=_old_format(evaluation.results))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("evaluate", "--recompute-stale", stdout=io.StringIO())
+    evaluation.refresh_from_db()
+    assert evaluation.results["schema_version"] == SCHEMA_VERSION
+    assert evaluation.job.status == "succeeded"
+
+
+def test_broken_results_are_a_schema_error_naming_the_field(world):
+    _, plan = world
+    data = finished(plan=plan, comparison="control").results
+    del data["measures"]["asb"]["wdd"]["lower"]
+    with pytest.raises(SchemaError, match=r"results\.measures\.asb\.wdd: missing field 'lower'"):
+        Results.from_json(data)

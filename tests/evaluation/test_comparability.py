@@ -8,16 +8,20 @@ fourteen), and a whole-force dip in 2013-08 (60% of every category's rows publis
 """
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from evaluation.report import warnings
+from evaluation.results import MeasureResult, Results
+from evaluation.results import QualityFlag as Flag
 from evaluation.serializers import EvaluationRequestSerializer
 from evaluation.services import evaluation_start
 from hotspots.models import Force, HotspotRun, QualityFlag
 from hotspots.services.imports import incidents_import_police_uk
 from hotspots.synthetic import PlantedArtefact, SyntheticConfig, generate_all, month_range
+from tests.evaluation.samples import sample_results
 from tests.evaluation.test_services import planted_run
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +62,11 @@ def evaluate(run, **overrides):
     return evaluation_start(data=request.validated_data, sync=True)
 
 
+def typed(evaluation) -> Results:
+    assert evaluation.job.status == "succeeded", evaluation.job.error
+    return Results.from_json(evaluation.results)
+
+
 def published(truth: dict, categories: list[str], skip: set[str] = frozenset()) -> tuple:
     """(before, after) published counts in every planted disc, from the ground truth,
     leaving out the calendar months in `skip` ('MM')."""
@@ -71,9 +80,9 @@ def published(truth: dict, categories: list[str], skip: set[str] = frozenset()) 
     return tuple(sums)
 
 
-def treated_totals(measure: dict) -> tuple:
-    totals = measure["totals"]["treated"]
-    return totals["before"], totals["after"]
+def treated_totals(measure: MeasureResult) -> tuple:
+    totals = measure.totals.treated
+    return totals.before, totals.after
 
 
 def test_the_change_raises_no_artefact_flag_and_the_dip_one(world):
@@ -94,33 +103,33 @@ def test_the_change_raises_no_artefact_flag_and_the_dip_one(world):
 
 def test_a_renamed_category_is_compared_as_its_group(world):
     _, run, truth = world
-    evaluation = evaluate(run, measures=["chosen"], categories=["possession-of-weapons"])
-    assert evaluation.job.status == "succeeded", evaluation.job.error
-    measure = evaluation.results["measures"]["chosen"]
-    assert measure["label"] == "Public order and weapons"
+    results = typed(evaluate(run, measures=["chosen"], categories=["possession-of-weapons"]))
+    measure = results.measures["chosen"]
+    assert measure.label == "Public order and weapons"
     # Before: published as "Public disorder and weapons"; after: the two new categories.
     assert treated_totals(measure) == published(truth, WEAPONS)
     assert treated_totals(measure)[0] > 0
-    history = evaluation.results["categories"]
-    assert set(history["measures"]["chosen"]["added"]) == {
+    history = results.categories
+    assert history is not None
+    assert set(history.measures["chosen"].added) == {
         "Public disorder and weapons", "Public order"
     }  # fmt: skip
-    assert "Possession of weapons" in history["not_comparable"]
-    found = {w.kind: w for w in warnings(evaluation)}
+    assert "Possession of weapons" in history.not_comparable
+    found = {w.kind: w for w in warnings(results)}
     assert found["categories"].level == "warning"
     assert "Public order and weapons = " in found["categories"].text
     # One weight for the group: harm moves exactly as the group's count.
-    harm = measure["harm"]["comparison"]
-    counts = measure["totals"]["comparison"]
-    assert harm["after"] / harm["before"] == pytest.approx(counts["after"] / counts["before"])
+    harm = measure.harm.comparison
+    counts = measure.totals.comparison
+    assert harm.after / harm.before == pytest.approx(counts.after / counts.before)
 
 
 def test_all_crime_across_the_change_counts_every_group(world):
     _, run, truth = world
-    evaluation = evaluate(run, measures=["crime"])
+    results = typed(evaluate(run, measures=["crime"]))
     crime = [c for c in truth["categories"] if c != "Anti-social behaviour"]
-    assert treated_totals(evaluation.results["measures"]["crime"]) == published(truth, crime)
-    found = {w.kind: w for w in warnings(evaluation)}
+    assert treated_totals(results.measures["crime"]) == published(truth, crime)
+    found = {w.kind: w for w in warnings(results)}
     assert found["categories"].level == "note"
     assert "Theft (other, bicycle, from the person)" in found["categories"].text
     assert "approximately" in found["categories"].text  # violence ~ violent crime
@@ -128,19 +137,25 @@ def test_all_crime_across_the_change_counts_every_group(world):
 
 def test_flagged_exclude_drops_the_calendar_month_from_both_periods_and_the_comparison(world):
     _, run, truth = world
-    kept = evaluate(run, measures=["asb", "crime"])
-    excluded = evaluate(run, measures=["asb", "crime"], flagged_months="exclude")
-    assert excluded.job.status == "succeeded", excluded.job.error
+    kept = typed(evaluate(run, measures=["asb", "crime"]))
+    excluded = typed(evaluate(run, measures=["asb", "crime"], flagged_months="exclude"))
     for key, categories in (("asb", ["Anti-social behaviour"]), ("crime", None)):
         names = categories or [c for c in truth["categories"] if c != "Anti-social behaviour"]
-        measure = excluded.results["measures"][key]
+        measure = excluded.measures[key]
         # 2013-08 is flagged (the whole force): 2012-08 and 2013-08 leave every category, as
         # does any other flagged month with its partner.
-        skip = {flag["month"][5:] for flag in excluded.results["quality"]}
+        skip = {flag.month[5:] for flag in excluded.quality}
         assert "08" in skip and len(skip) < len(AFTER)
         assert treated_totals(measure) == published(truth, names, skip)
-        whole = kept.results["measures"][key]["totals"]["force"]
-        assert measure["totals"]["force"]["before"] < whole["before"]
+        whole = kept.measures[key].totals.force
+        assert measure.totals.force.before < whole.before
+        # The kept evaluation's "without them" figure is the excluded evaluation's.
+        sensitivity = kept.measures[key].sensitivity
+        assert sensitivity is not None
+        assert (sensitivity.before, sensitivity.after) == treated_totals(measure)
+        assert sensitivity.months_excluded == len(skip)
+    whole_month = [f for f in excluded.quality if f.category is None]
+    assert whole_month and all(set(f.measures) == {"asb", "crime"} for f in whole_month)
     quality = {w.kind: w for w in warnings(excluded)}["quality"]
     assert "All categories: 1 month (2013-08" in quality.text
     assert "for every category and area" in quality.text
@@ -225,13 +240,15 @@ def test_many_flags_are_summarised_not_listed():
     from evaluation.report.history import quality_warnings
 
     names = ["Anti-social behaviour", "Burglary", "Drugs", "Shoplifting"]
-    flags = [
-        {"category": name.lower(), "name": name, "month": f"{2010 + m // 12}-{m % 12 + 1:02d}",
-         "rule": "collapse", "reason": f"{name} {m}", "score": 1.0}
+    flags = tuple(
+        Flag(category=name.lower(), name=name, month=f"{2010 + m // 12}-{m % 12 + 1:02d}",
+             period="before", paired_month="", rule="collapse", reason=f"{name} {m}",
+             score=1.0, excluded=False, measures=())
         for i, name in enumerate(names)
         for m in range(i, 45, 4)
-    ]  # fmt: skip
-    [warning] = quality_warnings({"quality": flags}, "They are kept in the figures.")
+    )  # fmt: skip
+    results = replace(sample_results(), quality=flags)
+    [warning] = quality_warnings(results, "They are kept in the figures.")
     assert warning.title == (
         "data-quality flags on 45 category-months in 45 months (Jan 2010 – Sep 2013)"
     )

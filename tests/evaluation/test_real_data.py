@@ -11,6 +11,7 @@ import gzip
 import pandas as pd
 import pytest
 
+from evaluation.results import Results
 from evaluation.serializers import EvaluationRequestSerializer
 from evaluation.services import evaluation_start
 from evaluation.services.exports import report_html
@@ -91,5 +92,5 @@ def test_derbyshire_2024_against_2025_warns_about_the_artefact_months(derbyshire
         f"{force['percent_change']:+.1f}% / {clean_force:+.1f}%"
     )
 
-    html = report_html(evaluation, for_pdf=True)
+    html = report_html(evaluation, Results.from_json(evaluation.results), for_pdf=True)
     assert "Open Government Licence" in html and "<svg" in html

@@ -272,7 +272,7 @@ def test_crossover_uses_force_export_days(world):
     results = evaluate(world).results
     crossover = results["crossover"]
     assert crossover["available"], crossover
-    mh = crossover["measures"]["crime"]["mantel_haenszel"]
+    mh = crossover["measures"]["crime"]["result"]["mantel_haenszel"]
     assert mh["lower"] < 1 < mh["upper"]  # no day-level effect was planted
 
 

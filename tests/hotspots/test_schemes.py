@@ -155,6 +155,15 @@ def test_incident_data_page_summarises_the_flags(manager_client):
     assert "12 months (2010-12…2011-11) — no Crime IDs (release property)" in page
     assert "All categories</strong>: 1 month (2012-03) — whole force moved together" in page
     assert "Every flag (14)" in page
+    # The calendar marks the whole-force artefact month, not the release's property.
+    from hotspots.views import month_calendars
+
+    held = {(force.pk, "police_uk"): {months[0], dt.date(2012, 3, 1)}}
+    [calendar] = month_calendars([force], held, flags)
+    assert calendar.sources[0].flagged == ["2012-03"]
+    cells = {c.title.split(":")[0]: c for row in calendar.sources[0].years for c in row.cells}
+    assert cells["Mar 2012"].title == "Mar 2012: flagged (All categories: force_month)"
+    assert cells["Dec 2010"].state == "held"
     assert month_ranges(["2022-01", "2022-06", "2022-07", "2022-09"]) == (
         "2022-01, 2022-06…2022-07, 2022-09"
     )

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from core.progress import ProgressBar
 from evaluation import report
 from evaluation.models import Evaluation
+from evaluation.results import Results
 from evaluation.serializers import EvaluationRequestSerializer
-from evaluation.services import evaluation_start
+from evaluation.services import evaluation_start, evaluations_recompute_stale
 from evaluation.services.exports import evaluation_csv, report_pdf
 
 
@@ -22,7 +23,11 @@ class Command(BaseCommand):
         subject = parser.add_mutually_exclusive_group(required=True)
         subject.add_argument("--run", type=int, help="Hotspot run id: all its hotspots.")
         subject.add_argument("--plan", type=int, help="Patrol plan id: its hotspots.")
-        add("--after", required=True, help="After period FIRST:LAST as YYYY-MM:YYYY-MM.")
+        subject.add_argument(
+            "--recompute-stale", action="store_true",
+            help="Start a recomputation of every evaluation stored in an older results layout.",
+        )  # fmt: skip
+        add("--after", help="After period FIRST:LAST as YYYY-MM:YYYY-MM (required to evaluate).")
         add("--before", help="Before period FIRST:LAST (default: the same months a year earlier).")
         add("--measures", default="asb,crime", help="Comma-separated: asb, crime, chosen.")
         add("--categories", default="", help="Category slugs for the 'chosen' measure.")
@@ -41,17 +46,24 @@ class Command(BaseCommand):
         add("--csv", type=Path, help="Write the per-hotspot table as CSV here.")
 
     def handle(self, *args, **options):
+        if options["recompute_stale"]:
+            ids = evaluations_recompute_stale()
+            self.stdout.write(f"Recomputing {len(ids)} evaluations: {ids}")
+            return
+        if not options["after"]:
+            raise CommandError("--after is required, e.g. --after 2025-01:2025-04")
         data = self._request(options)
         with ProgressBar(self.stdout, "evaluation") as bar:
             evaluation = evaluation_start(data=data, user=None, sync=True, listener=bar)
         if evaluation.job.status == evaluation.job.Status.FAILED:
             raise CommandError(evaluation.job.error)
-        self._report(evaluation)
+        results = Results.from_json(evaluation.results)
+        self._report(evaluation, results)
         if options["pdf"]:
-            options["pdf"].write_bytes(report_pdf(evaluation))
+            options["pdf"].write_bytes(report_pdf(evaluation, results))
             self.stdout.write(f"Wrote {options['pdf']}")
         if options["csv"]:
-            options["csv"].write_text(evaluation_csv(evaluation))
+            options["csv"].write_text(evaluation_csv(results))
             self.stdout.write(f"Wrote {options['csv']}")
 
     def _request(self, options) -> dict:
@@ -79,13 +91,13 @@ class Command(BaseCommand):
             raise CommandError(_errors(serializer.errors))
         return serializer.validated_data
 
-    def _report(self, evaluation: Evaluation) -> None:
+    def _report(self, evaluation: Evaluation, results: Results) -> None:
         self.stdout.write(self.style.SUCCESS(f"Evaluation #{evaluation.pk}: {evaluation}"))
-        self.stdout.write(report.headline(evaluation))
-        for warning in report.warnings(evaluation):
+        self.stdout.write(report.headline(results))
+        for warning in report.warnings(results):
             style = self.style.WARNING if warning.level == "warning" else str
             self.stdout.write(style(f"- {warning.title}: {warning.text}"))
-        for row in report.build(evaluation).overview:
+        for row in report.build(evaluation, results).overview:
             self.stdout.write(
                 f"  {row.label:<28} {row.before:>9} -> {row.after:>9}  {row.change:>6}  "
                 f"mean/hotspot {row.mean:>6}  comparison {row.comparison:>6}  "
