@@ -235,7 +235,10 @@ def _scaled(before: float, c_before: float, c_after: float) -> tuple[float, floa
         return (before, *_score(before))
     value = before * c_after / c_before
     se = math.sqrt(sum(1 / max(n, 0.5) for n in (before, c_before, c_after)))
-    return value, value * math.exp(-Z * se), value * math.exp(Z * se)
+    # An empty cell keeps a width: the upper limit of a zero counterfactual starts from ½
+    # for each zero count.
+    base = value or max(before, 0.5) * max(c_after, 0.5) / max(c_before, 0.5)
+    return value, value * math.exp(-Z * se), base * math.exp(Z * se)
 
 
 def wdd(parts: list[tuple[tuple[float, float], tuple[float, float]]], weights=None):
