@@ -143,6 +143,22 @@ def harm_weights(setup, counts, cats: list[int]) -> list[float]:
     return weights
 
 
+def harm_groups(setup, counts, cats: list[int]) -> list[str]:
+    """Per category of the measure, the name of the comparison group it is pooled in for the
+    harm WDD across a scheme change, else its own slug (see harm_weights)."""
+    slugs = [setup.categories[i].slug for i in cats]
+    groups = comparability(setup, counts.keep)
+    if groups is None or not groups.straddles:
+        return slugs
+    names = [setup.categories[i].name for i in cats]
+    for group in groups.groups:
+        inside = [j for j, name in enumerate(names) if name in group.categories]
+        if len(inside) >= 2:
+            for j in inside:
+                slugs[j] = f"group:{group.name}"
+    return slugs
+
+
 def release_notes(setup) -> tuple[ReleaseNote, ...]:
     """Properties of police.uk's releases in the months compared (no Crime IDs, a category
     change), one entry per kind with its months: shown as notes, never excluded."""

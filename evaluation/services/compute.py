@@ -285,6 +285,7 @@ def _measure(
     inputs = MeasureInputs(
         key=key, label=label, slugs=[setup.categories[i].slug for i in cats],
         weights=comparability.harm_weights(setup, counts, cats), before=before, after=after,
+        harm_groups=comparability.harm_groups(setup, counts, cats),
         force_before=force_before, force_after=force_after,
         hotspot_ids=[h.pk for h in setup.hotspots], n_treated=len(setup.treated),
         comparison=ev.comparison, minimum_count=ev.minimum_count, dose_hours=hours,

@@ -7,7 +7,7 @@ hotspots, their buffer rings in the same order, then the rest of the force.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,6 +67,9 @@ class MeasureInputs:
     dose_hours: list[float]
     monthly_before: np.ndarray
     monthly_after: np.ndarray
+    # Per category, the group it is compared in across a police.uk category change (the
+    # harm WDD pools a group's categories); empty: every category is its own group.
+    harm_groups: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -236,14 +239,25 @@ def _harm(m: MeasureInputs, areas: Areas) -> Harm:
     return Harm(
         summary=_summary(summary),
         comparison=_change(comparison_harm),
-        wdd=scaled_harm_weighted_wdd(*_harm_sides(m, areas), weights),
+        wdd=scaled_harm_weighted_wdd(*_harm_sides(m, areas)),
     )
 
 
-def _harm_sides(m: MeasureInputs, areas: Areas) -> tuple[dict, dict]:
-    treated = {slug: areas.treated.category(j) for j, slug in enumerate(m.slugs)}
-    comparison = {slug: areas.comparison.category(j) for j, slug in enumerate(m.slugs)}
-    return treated, comparison
+def _harm_sides(m: MeasureInputs, areas: Areas) -> tuple[dict, dict, dict]:
+    """Treated and comparison counts and weights per harm group: a category on its own, or
+    across a category change the whole comparison group (its categories share one weight),
+    so that a category that exists in one period only is never scaled on its own."""
+    groups = m.harm_groups or m.slugs
+    treated: dict[str, PrePost] = {}
+    comparison: dict[str, PrePost] = {}
+    weights: dict[str, float] = {}
+    for j, group in enumerate(groups):
+        for side, counts in ((treated, areas.treated), (comparison, areas.comparison)):
+            part = counts.category(j)
+            held = side.get(group, PrePost(0, 0))
+            side[group] = PrePost(held.before + part.before, held.after + part.after)
+        weights[group] = m.weights[j]
+    return treated, comparison, weights
 
 
 def _dose_response(m: MeasureInputs, areas: Areas) -> DoseResponse | None:

@@ -362,13 +362,6 @@ def test_every_number_across_a_category_change_without_the_flagged_month(history
 
 
 @pytest.mark.parametrize("comparison", ["control", "rest"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="the harm WDD compares each harmonised category on its own across 2013-05, so the "
-    "categories that only the after period published count in full as a rise and Public "
-    "disorder and weapons' before-period harm drops out; docs/categories.md says harm moves "
-    "only with each group's count",
-)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_harm_wdd_compares_whole_groups(history_world, comparison):
     """Σ over comparison groups of w_g·(T_a − T_b·C_a/C_b), each group's counts summed over
