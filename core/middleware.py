@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import Http404
 
 from core.roles import OFFICER, has_role
 
@@ -83,3 +84,24 @@ class SecurityHeadersMiddleware:
         if request.path.startswith("/api/") and user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# A record id the database can hold: a signed 64-bit integer.
+ID_RANGE = range(-(2**63), 2**63)
+
+
+class OutOfRangeIdMiddleware:
+    """An id in a URL too large for the database names no record: 404, not the driver's
+    overflow as a server error (SQLite and PostgreSQL hold ids in 64 bits)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        values = (*view_args, *view_kwargs.values())
+        if any(isinstance(v, int) and v not in ID_RANGE for v in values):
+            raise Http404("No such record.")
+        return None
