@@ -6,13 +6,19 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 import shapely.geometry
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from calls.events import CallEventIn
 from calls.models import Call, CallEvent, FeedSource, IncidentTypeMapping, RejectedEvent
 from hotspots.models import Force, Hotspot, HotspotRun, ImportBatch, Incident
 from patrols.selectors import patrolled_hotspots
+
+
+def forces_with_calls() -> list[Force]:
+    """Forces that have received calls, by name: one query."""
+    has_calls = Exists(Call.objects.filter(force=OuterRef("pk")))
+    return list(Force.objects.filter(has_calls).order_by("name"))
 
 
 def mappings_for(*, force: Force) -> dict[str, IncidentTypeMapping]:
