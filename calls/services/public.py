@@ -124,7 +124,7 @@ def _place(force: Force, located: list, rules: PublicRules) -> list[dict]:
     points: list[dict] = []
     for xy, snap in zip(placement.points_xy, placement.points_snap, strict=True):
         lon, lat = points_lonlat[snap] if snap >= 0 else point_to_lonlat(*xy)
-        points.append({"lon": float(lon), "lat": float(lat),
+        points.append({"lon": round(float(lon), 6), "lat": round(float(lat), 6),
                        "kind": SNAP if snap >= 0 else CELL, "calls": []})  # fmt: skip
     for (call, state, mapping), point in zip(located, placement.point, strict=True):
         if point >= 0:
