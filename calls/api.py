@@ -127,8 +127,8 @@ def _hours(request) -> int:
 
 
 class StaffCallListApi(generics.ListAPIView):
-    """Calls of a force with exact locations, control-room text and the hotspot of the
-    latest hotspot run each falls in."""
+    """Calls of a force with exact locations, control-room text, the hotspot of the latest
+    hotspot run each falls in and the hotspot of today's published patrol plans."""
 
     serializer_class = StaffCallSerializer
     permission_classes = [IsManagerOrCommander]
@@ -142,7 +142,9 @@ class StaffCallListApi(generics.ListAPIView):
         ranks = selectors.hotspot_ranks(
             calls=calls, hotspots=selectors.current_hotspots(force=force)
         )
-        context = {"mappings": selectors.mappings_for(force=force), "hotspot_ranks": ranks}
+        patrols = selectors.patrol_marks(calls=calls, patrols=selectors.todays_patrols(force=force))
+        context = {"mappings": selectors.mappings_for(force=force), "hotspot_ranks": ranks,
+                   "patrols": patrols}  # fmt: skip
         return Response(StaffCallSerializer(calls, many=True, context=context).data)
 
 

@@ -6,11 +6,19 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 import shapely.geometry
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 
 from calls.events import CallEventIn
 from calls.models import Call, CallEvent, FeedSource, IncidentTypeMapping, RejectedEvent
 from hotspots.models import Force, Hotspot, HotspotRun, ImportBatch, Incident
+from patrols.selectors import patrolled_hotspots
+
+
+def forces_with_calls() -> list[Force]:
+    """Forces that have received calls, by name: one query."""
+    has_calls = Exists(Call.objects.filter(force=OuterRef("pk")))
+    return list(Force.objects.filter(has_calls).order_by("name"))
 
 
 def mappings_for(*, force: Force) -> dict[str, IncidentTypeMapping]:
@@ -90,15 +98,37 @@ def current_hotspots(*, force: Force) -> list[Hotspot]:
     return list(run.hotspots.all()) if run else []
 
 
-def hotspot_ranks(*, calls: list[Call], hotspots: list[Hotspot]) -> dict[int, int]:
-    """Call id → rank of the (best-ranked) hotspot its exact location falls in."""
+def todays_patrols(*, force: Force) -> list:
+    """The hotspots patrolled today under the force's published plans (PlanHotspot rows with
+    their plan, hotspot and `assignments_today`)."""
+    return patrolled_hotspots(force=force, day=timezone.localdate())
+
+
+def _inside(calls: list[Call], geometry: dict) -> list[int]:
+    """Ids of the located calls whose exact WGS84 location lies inside a GeoJSON geometry."""
     located = [call for call in calls if call.longitude is not None]
-    if not located or not hotspots:
-        return {}
+    if not located:
+        return []
     lon = np.array([call.longitude for call in located])
     lat = np.array([call.latitude for call in located])
+    inside = shapely.contains_xy(shapely.geometry.shape(geometry), lon, lat)
+    return [located[i].pk for i in np.flatnonzero(inside)]
+
+
+def hotspot_ranks(*, calls: list[Call], hotspots: list[Hotspot]) -> dict[int, int]:
+    """Call id → rank of the (best-ranked) hotspot its exact location falls in."""
     ranks: dict[int, int] = {}
     for hotspot in sorted(hotspots, key=lambda h: h.rank, reverse=True):
-        inside = shapely.contains_xy(shapely.geometry.shape(hotspot.geometry), lon, lat)
-        ranks.update({located[i].pk: hotspot.rank for i in np.flatnonzero(inside)})
+        ranks.update(dict.fromkeys(_inside(calls, hotspot.geometry), hotspot.rank))
     return ranks
+
+
+def patrol_marks(*, calls: list[Call], patrols: list) -> dict[int, dict]:
+    """Call id → the patrolled hotspot (plan, hotspot label and rank) its exact location falls
+    in; where plans overlap, the first in `patrols` order (plan name, then rank)."""
+    marks: dict[int, dict] = {}
+    for ph in reversed(patrols):
+        mark = {"plan": ph.plan.name, "plan_id": ph.plan_id, "hotspot": ph.hotspot.label,
+                "rank": ph.hotspot.rank, "assignments_today": ph.assignments_today}  # fmt: skip
+        marks.update(dict.fromkeys(_inside(calls, ph.hotspot.geometry), mark))
+    return marks

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calls.categories import BY_SLUG
@@ -20,6 +21,14 @@ class PublicActionLogSerializer(serializers.ModelSerializer):
         fields = ["action", "reason", "user", "created_at"]
 
 
+class PatrolledSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+    plan_id = serializers.IntegerField()
+    hotspot = serializers.CharField()
+    rank = serializers.IntegerField()
+    assignments_today = serializers.IntegerField()
+
+
 class StaffCallSerializer(serializers.ModelSerializer):
     """A call with its exact location and control-room text: staff only."""
 
@@ -27,6 +36,7 @@ class StaffCallSerializer(serializers.ModelSerializer):
     public_category = serializers.SerializerMethodField()
     sensitive = serializers.SerializerMethodField()
     hotspot_rank = serializers.SerializerMethodField()
+    patrolled = serializers.SerializerMethodField()
 
     class Meta:
         model = Call
@@ -34,6 +44,7 @@ class StaffCallSerializer(serializers.ModelSerializer):
             "id", "force", "reference", "incident_type", "public_category", "sensitive",
             "priority", "status", "status_at", "received_at", "longitude", "latitude",
             "involves_juvenile", "summary", "public_action", "hotspot_rank",
+            "patrolled",
         ]  # fmt: skip
 
     def _mapping(self, call):
@@ -49,6 +60,11 @@ class StaffCallSerializer(serializers.ModelSerializer):
 
     def get_hotspot_rank(self, call) -> int | None:
         return self.context.get("hotspot_ranks", {}).get(call.pk)
+
+    @extend_schema_field(PatrolledSerializer(allow_null=True))
+    def get_patrolled(self, call) -> dict | None:
+        """The hotspot of today's published patrol plans the call falls in, if any."""
+        return self.context.get("patrols", {}).get(call.pk)
 
 
 class StaffCallDetailSerializer(StaffCallSerializer):

@@ -47,6 +47,7 @@ def staff_map(request):
     chosen = request.GET.get("force")
     force = next((f for f in forces if f.slug == chosen), None) or (forces[0] if forces else None)
     hotspots = selectors.current_hotspots(force=force) if force else []
+    patrols = selectors.todays_patrols(force=force) if force else []
     config = {
         "api": reverse("api-call-list") + (f"?force={force.slug}" if force else ""),
         "refresh_seconds": settings.CALLS_REFRESH_SECONDS,
@@ -55,7 +56,18 @@ def staff_map(request):
         "force": force.name if force else "",
         "statuses": STATUS_LABELS,
         "hotspots": [{"rank": h.rank, "label": h.label, "geometry": h.geometry} for h in hotspots],
+        "patrols": [
+            {
+                "plan": ph.plan.name,
+                "plan_id": ph.plan_id,
+                "rank": ph.hotspot.rank,
+                "label": ph.hotspot.label,
+                "geometry": ph.hotspot.geometry,
+                "assignments_today": ph.assignments_today,
+            }
+            for ph in patrols
+        ],  # fmt: skip
     }
-    context = {"force": force, "forces": forces, "config": config,
+    context = {"force": force, "forces": forces, "config": config, "patrols": patrols,
                "categories": PUBLIC_CATEGORIES, "statuses": STATUS_LABELS}  # fmt: skip
     return render(request, "calls/staff_map.html", context)

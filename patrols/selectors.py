@@ -144,3 +144,33 @@ def _latest_run_hotspots(force):
 
     run = HotspotRun.objects.filter(force=force, hotspots__isnull=False).distinct().first()
     return Hotspot.objects.filter(run=run) if run else Hotspot.objects.none()
+
+
+def patrolled_hotspots(*, force, day: dt.date) -> list[PlanHotspot]:
+    """The hotspots of the force's published plans running on `day` (a local date), skipping a
+    crossover plan's no-patrol days. Each carries `assignments_today`: its published, not
+    cancelled assignments starting that day. Two queries, whatever the number of plans."""
+    plan_hotspots = list(
+        PlanHotspot.objects.filter(
+            plan__force=force, plan__status=PatrolPlan.Status.PUBLISHED,
+            plan__first_day__lte=day, plan__last_day__gte=day,
+        ).select_related("plan", "hotspot").order_by("plan__name", "hotspot__rank")
+    )  # fmt: skip
+    key = day.isoformat()
+    running = [
+        ph for ph in plan_hotspots if ph.plan.patrol_days.get(str(ph.hotspot_id), {}).get(key, True)
+    ]
+    if not running:
+        return []
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, zone)
+    rows = (
+        PatrolAssignment.objects.published()
+        .filter(plan__in={ph.plan_id for ph in running}, start__gte=start,
+                start__lt=start + dt.timedelta(days=1))
+        .values("plan_id", "hotspot_id").annotate(n=Count("id")).order_by()
+    )  # fmt: skip
+    counts = {(row["plan_id"], row["hotspot_id"]): row["n"] for row in rows}
+    for ph in running:
+        ph.assignments_today = counts.get((ph.plan_id, ph.hotspot_id), 0)
+    return running

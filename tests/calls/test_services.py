@@ -167,3 +167,31 @@ def test_repeats_and_conflicts_inside_one_batch(force):
     assert [o.result for o in outcomes] == ["applied", "duplicate", "rejected"]
     assert outcomes[2].field == "event_id" and CallEvent.objects.count() == 1
     assert [o.index for o in outcomes] == [0, 1, 2]
+
+
+def _lifecycles(refs, start=60):
+    statuses = ["received", "dispatched", "attended", "resolved"]
+    return [event(ref, status=status, minutes_ago=start - 10 * i)
+            for ref in refs for i, status in enumerate(statuses)]  # fmt: skip
+
+
+def test_a_batch_costs_one_query_per_call_it_changes_beyond_a_constant(force):
+    def count(batch) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            outcomes = apply(force, *batch)
+        assert {o.result for o in outcomes} == {"applied"}
+        return len(queries)
+
+    apply(force, *_lifecycles(["OLD-0", "OLD-1"])[:2])
+    few = count(_lifecycles(["NEW-0"])[2:] + [event("OLD-0", status="attended", minutes_ago=5)])
+    apply(force, *[event(f"OLD-{i}", minutes_ago=60) for i in range(2, 30)])
+    # Small enough for one statement of each kind on SQLite too (at most 999 parameters).
+    many = _lifecycles([f"MORE-{i}" for i in range(20)])
+    many += [event(f"OLD-{i}", status="resolved", minutes_ago=1) for i in range(1, 30)]
+    random.Random(4).shuffle(many)
+    assert count(many) - 49 == few - 2  # calls changed: 20 new and 29 old; 1 new and 1 old
+    statuses = dict(Call.objects.values_list("reference", "status"))
+    assert statuses["OLD-0"] == "attended" and statuses["NEW-0"] == "resolved"
+    assert {statuses[f"OLD-{i}"] for i in range(1, 30)} == {"resolved"}
+    assert {statuses[f"MORE-{i}"] for i in range(20)} == {"resolved"}
+    assert CallEvent.objects.count() == 2 + 3 + 28 + 80 + 29

@@ -1,5 +1,6 @@
 // The staff live map: every call at its exact location, coloured by status, with the latest
-// hotspot run's hotspots drawn and calls inside them ringed; filters apply at once.
+// hotspot run's hotspots drawn and calls inside them ringed, today's patrolled hotspots
+// (published plans) dashed and calls inside them tagged; filters apply at once.
 (function () {
   "use strict";
   const { esc, config, makeMap, ago, clock, day } = window.CallsMap;
@@ -13,18 +14,26 @@
       .bindTooltip("Hotspot " + h.rank + ": " + esc(h.label))
       .addTo(view.map);
   });
-  view.showOgl((cfg.hotspots || []).length > 0);  // hotspots come from police.uk data
+  (cfg.patrols || []).forEach((p) => {
+    L.geoJSON(p.geometry, { style: { color: "#1e8449", weight: 2, dashArray: "6 4", fillOpacity: 0.06 } })
+      .bindTooltip("Patrolled today: " + esc(p.plan) + ", hotspot " + p.rank + " " + esc(p.label) +
+        " (" + p.assignments_today + " assignments today)")
+      .addTo(view.map);
+  });
+  // hotspots come from police.uk data
+  view.showOgl((cfg.hotspots || []).length + (cfg.patrols || []).length > 0);
   let calls = [];
   let loadedAt = null;
-  const filters = ["f-status", "f-category", "f-priority", "f-hotspot"].map((id) => document.getElementById(id));
+  const filters = ["f-status", "f-category", "f-priority", "f-hotspot", "f-patrolled"].map((id) => document.getElementById(id));
 
   function wanted(call) {
-    const [status, category, priority, hotspot] = filters;
+    const [status, category, priority, hotspot, patrolled] = filters;
     if (status.value === "open" && CLOSED.includes(call.status)) return false;
     if (status.value && status.value !== "open" && call.status !== status.value) return false;
     if (category.value && call.public_category !== category.value) return false;
     if (priority.value && call.priority !== priority.value) return false;
     if (hotspot.checked && call.hotspot_rank == null) return false;
+    if (patrolled.checked && call.patrolled == null) return false;
     return true;
   }
 
@@ -34,6 +43,7 @@
       (call.sensitive ? ' <span class="tag">sensitive</span>' : "") +
       (call.public_action ? ' <span class="tag">' + esc(call.public_action) + "</span>" : "") +
       (call.hotspot_rank != null ? ' <span class="tag hot">hotspot ' + call.hotspot_rank + "</span>" : "") +
+      (call.patrolled ? ' <span class="tag patrolled">patrolled: ' + esc(call.patrolled.plan) + ", hotspot " + call.patrolled.rank + "</span>" : "") +
       '<br><span class="call-status status-' + esc(call.status) + '">' + esc(cfg.statuses[call.status]) + "</span> " +
       '<span class="muted">P' + esc(call.priority || "?") + " · " + esc(day(call.received_at)) + " " +
       esc(new Date(call.received_at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })) + "</span>" +
@@ -46,7 +56,8 @@
     const shown = calls.filter(wanted);
     shown.filter((c) => c.latitude != null).forEach((call) => {
       L.circleMarker([call.latitude, call.longitude], {
-        radius: 7, color: call.hotspot_rank != null ? "#4a235a" : "#ffffff", weight: call.hotspot_rank != null ? 3 : 1,
+        radius: 7, color: call.patrolled ? "#1e8449" : call.hotspot_rank != null ? "#4a235a" : "#ffffff",
+        weight: call.patrolled || call.hotspot_rank != null ? 3 : 1,
         fillColor: COLOURS[call.status] || "#333", fillOpacity: 0.9,
       }).bindPopup(line(call)).addTo(layer);
     });
