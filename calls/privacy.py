@@ -59,10 +59,7 @@ def place_calls(
     cells = cell_centres(x, y, rules.cell_m)
     snap = np.full(n, -1)
     if len(map_points) and n:
-        # The tree's bound is strict; the rule includes snap_m itself.
-        distance, nearest = cKDTree(map_points).query(
-            np.column_stack([x, y]), distance_upper_bound=np.nextafter(rules.snap_m, np.inf)
-        )
+        distance, nearest = _nearest_map_point(x, y, map_points, rules.snap_m)
         ok = (distance <= rules.snap_m) & ~generalise
         snap[ok] = nearest[ok]
     # Map points with too few calls join their calls' cells.
@@ -89,6 +86,27 @@ def place_calls(
         points_xy=points_xy,
         points_snap=points_snap,
     )
+
+
+def _nearest_map_point(
+    x: np.ndarray, y: np.ndarray, map_points: np.ndarray, snap_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (metres, inf beyond `snap_m`) and index of each call's nearest map point. Ties
+    go to the lowest index, on distances measured as the rule reads (hypot), so that equally
+    near points never split calls by the tree's internal order."""
+    candidates = min(8, len(map_points))
+    # The tree's bound is strict; the rule includes snap_m itself.
+    _, index = cKDTree(map_points).query(
+        np.column_stack([x, y]), k=candidates, distance_upper_bound=np.nextafter(snap_m, np.inf)
+    )
+    index = index.reshape(len(x), candidates)
+    found = index < len(map_points)
+    safe = np.where(found, index, 0)
+    distance = np.hypot(map_points[safe, 0] - x[:, None], map_points[safe, 1] - y[:, None])
+    distance = np.where(found, distance, np.inf)
+    best = np.lexsort((np.where(found, index, len(map_points)), distance), axis=1)[:, 0]
+    rows = np.arange(len(x))
+    return distance[rows, best], index[rows, best]
 
 
 def round_down(moment: dt.datetime, minutes: int) -> dt.datetime:
