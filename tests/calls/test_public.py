@@ -126,10 +126,12 @@ def _is_cell_centre(lon, lat):
 
 
 # No shrinking: each example feeds dozens of calls through the database, and the failing
-# example as generated already names the call that broke a rule.
+# example as generated already names the call that broke a rule. Derandomised, so that every
+# run checks the same examples and the guard below counts the same publications.
 @settings(
     max_examples=30,
     deadline=None,
+    derandomize=True,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -192,6 +194,7 @@ def test_the_crafted_feeds_did_publish_calls():
     """Guards the property test above against passing by publishing nothing."""
     if not SHOWN:
         pytest.skip("runs after test_nothing_public_breaks_a_rule")
+    print(f"calls shown per example: {SHOWN}")
     assert sum(1 for n in SHOWN if n >= 6) >= len(SHOWN) // 4
 
 
