@@ -26,8 +26,9 @@ def session_cookie(request) -> dict:
     return {"sessionid": client.cookies["sessionid"].value}
 
 
+# Derandomised so that a run is reproducible; widen max_examples locally to hunt for more.
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_read_operations_never_fail_on_the_server(case, session_cookie):
     response = case.call(cookies=session_cookie)
     case.validate_response(response, checks=[not_a_server_error])
