@@ -3,6 +3,7 @@ import json
 
 from django import forms
 
+from core.widgets import IsoDateInput, IsoDateTimeInput
 from hotspots.models import HotspotRun
 from patrols.models import OfficerProfile, PatrolPlan
 from patrols.windows import WindowError, validate_windows
@@ -18,8 +19,8 @@ class PlanForm(forms.Form):
         help_text="The hotspot run whose hotspots this plan patrols.",
     )
     name = forms.CharField(max_length=200)
-    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(widget=IsoDateInput())
+    last_day = forms.DateField(widget=IsoDateInput())
     design = forms.ChoiceField(choices=PatrolPlan.Design.choices)
     seed = forms.IntegerField(required=False, min_value=0, help_text="Blank: a random seed.")
     travel_speed_kmh = forms.FloatField(initial=20, min_value=1, max_value=120)
@@ -45,15 +46,15 @@ class HotspotDoseForm(forms.Form):
 
 class AssignmentForm(forms.Form):
     officer = forms.ModelChoiceField(queryset=OfficerProfile.objects.select_related("user"))
-    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start = forms.DateTimeField(widget=IsoDateTimeInput())
+    end = forms.DateTimeField(widget=IsoDateTimeInput())
 
 
 class ShiftForm(forms.Form):
     officer = forms.ModelChoiceField(queryset=OfficerProfile.objects.select_related("user"))
-    start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start = forms.DateTimeField(widget=IsoDateTimeInput())
     end = forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=IsoDateTimeInput(),
         help_text="May be the next day: shifts cross midnight.",
     )
     note = forms.CharField(max_length=200, required=False)
