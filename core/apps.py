@@ -12,4 +12,6 @@ class CoreConfig(AppConfig):
         autodiscover_modules("jobs")
         # Cards for the manager's home page live in each app's panels.py.
         autodiscover_modules("panels")
+        # Each app's jobs told in words live in its job_words.py (light: no heavy imports).
+        autodiscover_modules("job_words")
         import core.middleware  # noqa: F401  (stamps the sign-in time on each session)

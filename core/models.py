@@ -72,6 +72,13 @@ class Job(models.Model):
         )
 
     @property
+    def words(self):
+        """The job told in words (core.job_words), for pages and the API."""
+        from core.job_words import describe
+
+        return describe(self)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 

@@ -7,13 +7,17 @@ class JobSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     is_finished = serializers.BooleanField(read_only=True)
+    title = serializers.CharField(source="words.title", read_only=True)
+    summary = serializers.CharField(
+        source="words.summary", read_only=True, help_text="The outcome in words, once finished."
+    )
 
     class Meta:
         model = Job
         fields = [
             "id", "kind", "status", "progress", "message", "params", "result", "error",
             "attempts", "created_by", "created_at", "started_at", "finished_at", "duration_s",
-            "is_finished",
+            "is_finished", "title", "summary",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -23,7 +27,8 @@ class JobSerializer(serializers.ModelSerializer):
         {"id", "kind", "status", "progress", "attempts", "created_at", "started_at",
          "finished_at", "duration_s", "is_finished"}
     )  # fmt: skip
-    BLANK = {"params": {}, "result": None, "error": "", "message": "", "created_by": None}
+    BLANK = {"params": {}, "result": None, "error": "", "message": "", "created_by": None,
+             "title": "", "summary": ""}  # fmt: skip
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -56,7 +56,6 @@ def _start_import(request, form: ImportForm):
     except ValueError as error:
         messages.error(request, str(error))
         return redirect("incident-data")
-    messages.info(request, f"Import started as job #{job.pk}.")
     return redirect(f"{request.path}?job={job.pk}")
 
 

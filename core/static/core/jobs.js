@@ -14,13 +14,19 @@
         .then((job) => {
           bar.value = job.progress;
           percent.textContent = job.progress + "%";
-          status.textContent = job.status;
+          status.textContent = job.status.charAt(0).toUpperCase() + job.status.slice(1);
           status.className = "status status-" + job.status + " job-status";
-          message.textContent = job.error || job.message || "";
+          message.textContent = (job.is_finished && job.summary) || job.error || job.message || "";
           if (job.is_finished) {
-            el.dispatchEvent(new CustomEvent("job:finished", { detail: job, bubbles: true }));
-            if (job.status === "succeeded" && el.dataset.doneUrl) {
-              window.location.href = el.dataset.doneUrl;
+            const finished = new CustomEvent("job:finished", { detail: job, bubbles: true, cancelable: true });
+            // A page that handles the end itself cancels the event; otherwise it moves on to
+            // what the job made, or reloads to show the outcome in words.
+            if (el.dispatchEvent(finished)) {
+              if (job.status === "succeeded" && el.dataset.doneUrl) {
+                window.location.href = el.dataset.doneUrl;
+              } else {
+                window.setTimeout(() => window.location.reload(), 600);
+              }
             }
             return;
           }
@@ -32,7 +38,8 @@
           setTimeout(tick, delay);
         });
     }
-    if (status.textContent.trim() !== "succeeded" && status.textContent.trim() !== "failed") tick();
+    const shown = status.textContent.trim().toLowerCase();
+    if (shown !== "succeeded" && shown !== "failed") tick();
   }
   document.querySelectorAll(".job-progress").forEach(poll);
 })();
