@@ -32,9 +32,9 @@ def month_text(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
-def month_ranges(months) -> str:
-    """Months written compactly, runs of consecutive months as ranges:
-    '2025-03, 2025-07…2025-08'. Accepts dates or 'YYYY-MM' strings, in any order."""
+def month_runs(months) -> list[tuple[str, str]]:
+    """(first, last) 'YYYY-MM' of each run of consecutive months, oldest first. Accepts dates
+    or 'YYYY-MM' strings, in any order."""
     dates = sorted({m if isinstance(m, dt.date) else parse_month(m) for m in months})
     runs: list[list[dt.date]] = []
     for month in dates:
@@ -42,10 +42,13 @@ def month_ranges(months) -> str:
             runs[-1].append(month)
         else:
             runs.append([month])
-    return ", ".join(
-        month_text(run[0]) if len(run) == 1 else f"{month_text(run[0])}…{month_text(run[-1])}"
-        for run in runs
-    )
+    return [(month_text(run[0]), month_text(run[-1])) for run in runs]
+
+
+def month_ranges(months) -> str:
+    """Months written compactly, runs of consecutive months as ranges:
+    '2025-03, 2025-07…2025-08'. Accepts dates or 'YYYY-MM' strings, in any order."""
+    return ", ".join(a if a == b else f"{a}…{b}" for a, b in month_runs(months))
 
 
 def latest_unbroken(held, n: int) -> tuple[dt.date, dt.date] | None:

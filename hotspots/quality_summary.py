@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.months import month_ranges
+
 WHOLE_FORCE = "All categories"
 RULE_NAMES = {
     "copied_records": "published more than once",
@@ -46,27 +48,6 @@ class FlagSummary:
     def text(self) -> str:
         n = len(self.months)
         return f"{self.subject}: {n} month{'s' if n != 1 else ''} ({self.ranges}; {self.rule_text})"
-
-
-def month_runs(months: Iterable[str]) -> list[tuple[str, str]]:
-    """(first, last) 'YYYY-MM' of each run of consecutive months, in order."""
-    numbers = sorted({int(m[:4]) * 12 + int(m[5:7]) - 1 for m in months})
-    runs: list[list[int]] = []
-    for number in numbers:
-        if runs and number == runs[-1][-1] + 1:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    return [(_label(run[0]), _label(run[-1])) for run in runs]
-
-
-def _label(number: int) -> str:
-    return f"{number // 12}-{number % 12 + 1:02d}"
-
-
-def month_ranges(months: Iterable[str]) -> str:
-    """'2022-01, 2022-06…2022-07' from 'YYYY-MM' months: consecutive months joined."""
-    return ", ".join(a if a == b else f"{a}…{b}" for a, b in month_runs(months))
 
 
 def summarise(flags: Iterable[tuple[str | None, str, str, str]]) -> list[FlagSummary]:

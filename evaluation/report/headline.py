@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.months import month_ranges
 from evaluation.report.format import (
     PLACES,
     change_noun,
@@ -16,7 +17,6 @@ from evaluation.report.format import (
     period_label,
 )
 from evaluation.results import HotspotChange, MeasureResult, Results
-from hotspots.quality_summary import month_ranges
 
 
 @dataclass(frozen=True)

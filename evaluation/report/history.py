@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.months import month_ranges, month_runs
 from evaluation.results import ComparedGroup, Results
-from hotspots.quality_summary import month_ranges, month_runs, sentence, summarise
+from hotspots.quality_summary import sentence, summarise
 
 from .format import period_label
 from .headline import Warning, flagged_cells

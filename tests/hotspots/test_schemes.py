@@ -134,8 +134,8 @@ def test_importer_stores_the_published_name_beside_the_harmonised_one(tmp_path):
 
 @pytest.mark.django_db
 def test_incident_data_page_summarises_the_flags(manager_client):
+    from core.months import month_ranges
     from hotspots.models import Force, QualityFlag
-    from hotspots.quality_summary import month_ranges
 
     force = Force.objects.create(name="Oldshire Police", slug="oldshire")
     burglary = Category.objects.get(name="Burglary")
