@@ -53,7 +53,9 @@ def _police_uk(job: Job) -> JobWords:
     params = job.params
     paths = params.get("paths") or []
     force = params.get("force") or ""
-    title = f"Import of {number(len(paths), 'police.uk file')}" + (f" for {force}" if force else "")
+    # A path may be a folder or a zip: once read, the result counts the files inside.
+    files = (job.result or {}).get("files") or len(paths)
+    title = f"Import of {number(files, 'police.uk file')}" + (f" for {force}" if force else "")
     return _import(job, title, [
         ("Files", file_names(paths)),
         ("Force", force or "as each row's “Falls within” says"),
