@@ -238,10 +238,12 @@ def flagged_months(
     return dict(months)
 
 
-def flagged_month_list() -> dict[int, list[dt.date]]:
-    """{force id: months with any data-quality flag}, for every force in one query."""
+def flagged_month_list(*, artefacts_only: bool = False) -> dict[int, list[dt.date]]:
+    """{force id: months with any data-quality flag (or only artefacts: what evaluations warn
+    about or leave out)}, for every force in one query."""
     months: dict[int, list[dt.date]] = defaultdict(list)
-    rows = QualityFlag.objects.order_by("force_id", "month").values_list("force_id", "month")
+    flags = QualityFlag.objects.artefacts() if artefacts_only else QualityFlag.objects.all()
+    rows = flags.order_by("force_id", "month").values_list("force_id", "month")
     for force_id, month in rows.distinct():
         months[force_id].append(month)
     return dict(months)
