@@ -139,13 +139,18 @@ class AnalysisForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["force"].choices = [(f.slug, f.name) for f in selectors.force_list()]
+        self.period_data = self._period_data()
+        # Only forces with data can be analysed; the one with the newest month comes first
+        # (usually the force just imported).
+        forces = self.period_data["forces"]
+        choices = [(f.slug, f.name) for f in selectors.force_list() if forces[f.slug]["latest"]]
+        choices.sort(key=lambda choice: forces[choice[0]]["latest"], reverse=True)  # stable
+        self.fields["force"].choices = choices
         self.fields["categories"].choices = [
             (c.slug, f"{c.name} ({c.get_group_display()})")
             for c in Category.objects.order_by("group", "name")
         ]
         self.validated_data: dict = {}
-        self.period_data = self._period_data()
         force = self.initial.get("force") or next(iter(self.fields["force"].choices), ("",))[0]
         self.initial = {
             **serializer_defaults(self.serializer_class),
@@ -155,6 +160,7 @@ class AnalysisForm(forms.Form):
             .get(force, {})
             .get(ImportBatch.Source.POLICE_UK, {})
             .get("defaults", {}),
+            "force": force,
             **self.initial,
         }
 
@@ -168,8 +174,12 @@ class AnalysisForm(forms.Form):
         forces = {pk: slug for pk, slug, _ in rows}
         held = selectors.months_held_by_force()
         flagged = selectors.flagged_month_list()
-        data: dict = {slug: {"has_boundary": area is not None} for _, slug, area in rows}
+        data: dict = {
+            slug: {"has_boundary": area is not None, "latest": ""} for _, slug, area in rows
+        }
         for (force_id, source), months in held.items():
+            latest = data[forces[force_id]]["latest"]
+            data[forces[force_id]]["latest"] = max(latest, f"{max(months):%Y-%m}")
             flags = flagged.get(force_id, []) if source == ImportBatch.Source.POLICE_UK else []
             data[forces[force_id]][source] = {
                 "defaults": self.period_defaults(months),

@@ -97,7 +97,6 @@ def run_list(request):
         form = RunForm(request.POST)
         if form.is_valid():
             run = hotspot_run_request(data=form.validated_data, user=request.user)
-            messages.info(request, f"Hotspot run #{run.pk} started.")
             warning = kde_bandwidth_warning(run.method, run.options, run.cell_m)
             if warning:
                 messages.warning(request, warning)
@@ -347,7 +346,6 @@ def compare(request):
     if request.method == "POST" and form.is_valid():
         params = comparison_params(form.validated_data)
         job = job_start(kind=COMPARE_KIND, params=params, user=request.user)
-        messages.info(request, f"Method comparison started as job #{job.pk}.")
         return redirect(f"{reverse('hotspot-compare')}?job={job.pk}")
     jobs = core_selectors.job_list(user=request.user).filter(kind=COMPARE_KIND)
     job = _comparison_job(jobs, request.GET.get("job"))

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pyproj import Transformer
 
+from core.models import Job
 from hotspots import selectors
 from hotspots.analysis import Grid, mask_from_polygon, mask_near_cells
 from hotspots.models import Category, Force, HotspotRun, Incident, QualityFlag
@@ -353,3 +354,22 @@ def test_api_and_command_take_the_kernel(gappy, manager_client, capsys):
     out = capsys.readouterr().out
     assert "Warning: The KDE bandwidth (100 m) is below the cell size" in out
     assert HotspotRun.objects.order_by("-pk").first().options["kernel"] == "quartic"
+
+
+def test_run_form_offers_only_forces_with_data_the_newest_first(gappy, manager_client):
+    Force.objects.create(slug="aaa-empty", name="Aaa Empty Police")  # first by name, no data
+    form = manager_client.get("/hotspots/").context["form"]
+    assert [slug for slug, _ in form.fields["force"].choices] == ["testshire"]
+    assert form["force"].value() == "testshire"
+    compare = manager_client.get("/hotspots/compare/").context["form"]
+    assert [slug for slug, _ in compare.fields["force"].choices] == ["testshire"]
+
+
+def test_a_failed_run_says_so_where_it_was_started(gappy, manager_client):
+    run = run_sync(gappy)
+    reason = "No located incidents in the force area match this period and selection."
+    Job.objects.filter(pk=run.job_id).update(status="failed", error=reason)
+    page = manager_client.get(f"/hotspots/?run={run.pk}").content.decode()
+    assert 'class="outcome outcome-failed"' in page
+    assert f"Failed: {reason}" in page
+    assert "The run's page opens when the analysis finishes" not in page
