@@ -13,10 +13,21 @@ def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
+class RunChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: HotspotRun) -> str:
+        return f"{obj.force.name}: #{obj.pk} {obj}"
+
+
 class PlanForm(forms.Form):
-    run = forms.ModelChoiceField(
-        queryset=HotspotRun.objects.finished().select_related("force"),
-        help_text="The hotspot run whose hotspots this plan patrols.",
+    # Only runs a plan can be made for: finished, and of a force with officers to roster.
+    run = RunChoiceField(
+        queryset=HotspotRun.objects.finished()
+        .filter(force__officers__user__is_active=True)
+        .distinct()
+        .select_related("force")
+        .order_by("force__name", "-pk"),
+        help_text="The hotspot run whose hotspots this plan patrols. Runs of forces without "
+        "officers are not offered: add officers on the roster first.",
     )
     name = forms.CharField(max_length=200)
     first_day = forms.DateField(widget=IsoDateInput())

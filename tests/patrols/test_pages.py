@@ -6,7 +6,13 @@ from core.jobs import job_run
 from core.models import Job
 from patrols.models import OfficerProfile, PatrolPlan
 from patrols.services.plans import plan_create, plan_generate_start, plan_publish
-from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory, shift
+from tests.patrols.factories import (
+    ForceFactory,
+    HotspotFactory,
+    OfficerFactory,
+    RunFactory,
+    shift,
+)
 
 pytestmark = pytest.mark.django_db
 WEEK = [dt.date(2026, 6, 1) + dt.timedelta(days=i) for i in range(7)]
@@ -135,3 +141,16 @@ def test_manager_changes_dose_adds_and_removes_hotspots(plan, manager_client):
     assert not plan.assignments.filter(hotspot=item.hotspot).exists()
     page = manager_client.get(url).content.decode()
     assert "&quot;days&quot;" in page or '"days"' in page
+
+
+def test_plan_form_offers_runs_of_forces_with_officers_named_by_force(manager_client):
+    empty_force = ForceFactory(slug="emptyshire", name="Emptyshire Police")
+    staffed, empty = RunFactory(), RunFactory(force=empty_force)
+    for run in (staffed, empty):
+        run.job = Job.objects.create(kind="hotspots.find", status="succeeded")
+        run.save()
+    OfficerFactory(force=staffed.force)
+    form = manager_client.get("/patrols/plans/").context["form"]
+    choices = [(value.value, label) for value, label in form.fields["run"].choices if value]
+    assert [value for value, _ in choices] == [staffed.pk]
+    assert choices[0][1].startswith(f"{staffed.force.name}: #{staffed.pk} ")
