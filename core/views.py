@@ -1,10 +1,12 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core import selectors
+from core.deletion import DeletionRefused, deletion_preview, object_delete
 from core.jobs import jobs_reap
 from core.panels import manager_panels
 from core.roles import COMMANDER, HOME_URL_NAMES, MANAGER, OFFICER, has_role, primary_role
@@ -52,3 +54,19 @@ def job_detail(request, pk: int):
     jobs_reap()
     job = get_object_or_404(selectors.job_list(user=request.user), pk=pk)
     return render(request, "core/job_detail.html", {"job": job})
+
+
+def confirm_delete(request, obj, *, what: str, back_url: str, done_url: str):
+    """GET: what deleting `obj` takes with it, or what stops it. POST: delete, then go to
+    `done_url` saying what went. The calling view checks who may delete."""
+    if request.method == "POST":
+        try:
+            preview = object_delete(obj)
+        except DeletionRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(back_url)
+        gone = ", ".join(f"{count} {name}" for name, count in preview.deleted)
+        messages.success(request, f"Deleted {what}" + (f" and {gone}." if gone else "."))
+        return redirect(done_url)
+    context = {"what": what, "preview": deletion_preview(obj), "back_url": back_url}
+    return render(request, "core/confirm_delete.html", context)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("evaluations/", views.evaluation_list, name="evaluation-list"),
     path("evaluations/<int:pk>/", views.evaluation_report, name="evaluation-report"),
     path("evaluations/<int:pk>/report.pdf", views.evaluation_pdf, name="evaluation-pdf"),
+    path("evaluations/<int:pk>/delete/", views.evaluation_delete, name="evaluation-delete"),
     path("api/evaluations/", api.EvaluationListApi.as_view(), name="api-evaluation-list"),
     path(
         "api/evaluations/<int:pk>/",

@@ -3,7 +3,6 @@
 Who may use them: managers and commanders read; managers start evaluations; officers get 403
 and anonymous visitors the login page (core.views.role_required)."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +10,10 @@ from django.urls import reverse
 
 from core.models import Job
 from core.roles import COMMANDER, MANAGER, has_role
-from core.views import role_required
+from core.views import confirm_delete, role_required
 from evaluation import selectors
 from evaluation.forms import EvaluationForm
+from evaluation.models import Evaluation
 from evaluation.results import SCHEMA_VERSION
 from evaluation.services import evaluation_results, evaluation_start
 from evaluation.services.exports import report_html, report_pdf
@@ -30,11 +30,19 @@ def evaluation_list(request):
         form = EvaluationForm(request.POST)
         if form.is_valid():
             evaluation = evaluation_start(data=form.validated_data, user=request.user)
-            messages.info(request, f"Evaluation #{evaluation.pk} started.")
             return redirect("evaluation-report", pk=evaluation.pk)
     evaluations = selectors.evaluation_list().without_results()[:100]
     context = {"form": form, "evaluations": evaluations, "schema_version": SCHEMA_VERSION}
     return render(request, "evaluation/list.html", context)
+
+
+@role_required(MANAGER)
+def evaluation_delete(request, pk: int):
+    evaluation = get_object_or_404(Evaluation, pk=pk)
+    return confirm_delete(
+        request, evaluation, what=f"reduction report #{evaluation.pk} “{evaluation}”",
+        back_url=reverse("evaluation-list"), done_url=reverse("evaluation-list"),
+    )  # fmt: skip
 
 
 STALE = (

@@ -20,7 +20,7 @@ from core.jobs import job_start
 from core.models import Job
 from core.months import month_ranges
 from core.roles import COMMANDER, MANAGER, has_role
-from core.views import role_required
+from core.views import confirm_delete, role_required
 from hotspots import selectors
 from hotspots.forms_runs import METHOD_SETTINGS, ComparisonForm, RunForm
 from hotspots.models import Category, HotspotRun
@@ -139,6 +139,15 @@ def _selection_text(run: HotspotRun) -> str:
 # One run
 
 
+@role_required(MANAGER)
+def run_delete(request, pk: int):
+    run = get_object_or_404(HotspotRun, pk=pk)
+    return confirm_delete(
+        request, run, what=f"hotspot run #{run.pk} “{run}”",
+        back_url=reverse("hotspot-run-detail", args=[run.pk]), done_url=reverse("hotspot-runs"),
+    )  # fmt: skip
+
+
 @role_required(MANAGER, COMMANDER)
 def run_detail(request, pk: int):
     """A run's map, ranked hotspots with their trends and hours, downloads and parameters."""
@@ -158,6 +167,7 @@ def run_detail(request, pk: int):
         "summary": _summary(run),
         "timings": _timings(run),
         "attribution": ATTRIBUTION,
+        "can_delete": has_role(request.user, MANAGER),
     }
     return render(request, "hotspots/runs/detail.html", context)
 
