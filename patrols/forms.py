@@ -4,8 +4,8 @@ import json
 from django import forms
 
 from core.widgets import IsoDateInput, IsoDateTimeInput
-from hotspots.models import HotspotRun
-from patrols.models import OfficerProfile, PatrolPlan
+from hotspots.models import Force, HotspotRun
+from patrols.models import OfficerProfile, PatrolPlan, Team
 from patrols.windows import WindowError, validate_windows
 
 
@@ -69,3 +69,38 @@ class ShiftForm(forms.Form):
         help_text="May be the next day: shifts cross midnight.",
     )
     note = forms.CharField(max_length=200, required=False)
+
+
+class LeaveForm(forms.Form):
+    officer = forms.ModelChoiceField(queryset=OfficerProfile.objects.select_related("user"))
+    first_day = forms.DateField(widget=IsoDateInput())
+    last_day = forms.DateField(widget=IsoDateInput())
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class TeamForm(forms.Form):
+    force = forms.ModelChoiceField(queryset=Force.objects.order_by("name"))
+    name = forms.CharField(max_length=120)
+
+
+class OfficerForm(forms.Form):
+    force = forms.ModelChoiceField(queryset=Force.objects.order_by("name"))
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+$", max_length=150, help_text="For signing in; letters, digits, . @ + - _"
+    )
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    collar_number = forms.CharField(max_length=20)
+    rank = forms.ChoiceField(choices=OfficerProfile.Rank.choices)
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.select_related("force"), required=False,
+        help_text="Optional; a team of the same force.",
+    )  # fmt: skip
+
+
+class RosterImportForm(forms.Form):
+    force = forms.ModelChoiceField(queryset=Force.objects.order_by("name"))
+    file = forms.FileField(
+        help_text="CSV with columns collar_number, start, end (local time, YYYY-MM-DD HH:MM) "
+        "and optionally note; one shift per row. All rows are imported or none."
+    )

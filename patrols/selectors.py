@@ -174,3 +174,34 @@ def patrolled_hotspots(*, force, day: dt.date) -> list[PlanHotspot]:
     for ph in running:
         ph.assignments_today = counts.get((ph.plan_id, ph.hotspot_id), 0)
     return running
+
+
+def roster_week(*, monday: dt.date, force=None) -> list[dict]:
+    """The roster as a week grid: one row per officer (by team, then collar number), seven
+    cells of the shifts starting that local day and whether the officer is on leave. Three
+    queries whatever the number of officers."""
+    zone = timezone.get_current_timezone()
+    days = [monday + dt.timedelta(days=i) for i in range(7)]
+    start = dt.datetime.combine(monday, dt.time.min, zone)
+    end = start + dt.timedelta(days=7)
+    officers = officer_list().filter(user__is_active=True).order_by("force__name", "team__name",
+                                                                      "collar_number")  # fmt: skip
+    shifts = DutyShift.objects.filter(start__gte=start, start__lt=end).order_by("start")
+    leave = Leave.objects.filter(first_day__lte=days[-1], last_day__gte=monday)
+    if force is not None:
+        officers = officers.filter(force=force)
+        shifts = shifts.filter(officer__force=force)
+        leave = leave.filter(officer__force=force)
+    by_day: dict[tuple[int, dt.date], list] = {}
+    for shift in shifts:
+        by_day.setdefault((shift.officer_id, shift.start.astimezone(zone).date()), []).append(shift)
+    away: dict[tuple[int, dt.date], Leave] = {
+        (item.officer_id, day): item
+        for item in leave for day in days if item.first_day <= day <= item.last_day
+    }  # fmt: skip
+    return [
+        {"officer": officer,
+         "days": [{"day": day, "shifts": by_day.get((officer.pk, day), []),
+                   "leave": away.get((officer.pk, day))} for day in days]}
+        for officer in officers
+    ]  # fmt: skip

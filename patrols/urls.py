@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from patrols import api, views, views_pages
+from patrols import api, views, views_pages, views_roster
 
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
-    path("patrols/roster/", views_pages.roster, name="roster"),
+    path("patrols/roster/", views_roster.roster, name="roster"),
+    path("patrols/roster/shifts/<int:pk>/", views_roster.shift_edit, name="roster-shift"),
+    path("patrols/roster/leave/<int:pk>/", views_roster.leave_edit, name="roster-leave"),
     path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
     path("patrols/mine/calendar/", views_pages.my_calendar, name="my-calendar"),
     path("patrols/calendar/<str:token>.ics", views.calendar_feed, name="officer-calendar"),

@@ -13,7 +13,7 @@ from core.roles import COMMANDER, MANAGER, OFFICER, has_role
 from core.views import role_required
 from hotspots.models import Hotspot
 from patrols import selectors
-from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, ShiftForm, next_monday
+from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, next_monday
 from patrols.models import PatrolAssignment
 from patrols.services.calendar import calendar_token_revoke, calendar_token_rotate
 from patrols.services.plans import (
@@ -26,7 +26,6 @@ from patrols.services.plans import (
     plan_hotspot_update,
     plan_publish,
 )
-from patrols.services.roster import RosterError, shift_create
 from patrols.timeline import plan_timeline
 
 
@@ -162,25 +161,6 @@ def _hotspot_action(request, plan, action: str) -> None:
         raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     plan_hotspot_update(item=item, **form.cleaned_data)
     messages.success(request, f"Dose of {item.hotspot} changed; re-solve to apply it.")
-
-
-@role_required(MANAGER)
-def roster(request):
-    form = ShiftForm()
-    if request.method == "POST":
-        form = ShiftForm(request.POST)
-        if form.is_valid():
-            try:
-                shift_create(**form.cleaned_data)
-                messages.success(request, "Shift added.")
-                return redirect("roster")
-            except RosterError as error:
-                form.add_error(None, str(error))
-    today = timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-    shifts = selectors.shift_list().filter(end__gte=start).order_by("start")[:300]
-    context = {"form": form, "officers": selectors.officer_list(), "shifts": shifts}
-    return render(request, "patrols/roster.html", context)
 
 
 @role_required(OFFICER)
