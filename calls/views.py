@@ -10,11 +10,8 @@ from calls.categories import PUBLIC_CATEGORIES, STATUS_LABELS
 from calls.services.public import public_rules
 from core.roles import COMMANDER, MANAGER
 from core.views import role_required
+from hotspots.maps import map_base
 from hotspots.models import Force, ImportBatch
-
-
-def _tiles() -> dict:
-    return {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
 def public_map(request, slug: str):
@@ -25,7 +22,7 @@ def public_map(request, slug: str):
         "api": reverse("api-public-calls", args=[force.slug]),
         "summary": reverse("api-public-calls-summary", args=[force.slug]),
         "refresh_seconds": settings.CALLS_REFRESH_SECONDS,
-        "tiles": _tiles(),
+        "base": map_base(force),
         "boundary": force.boundary,
         "force": force.name,
     }
@@ -51,7 +48,7 @@ def staff_map(request):
     config = {
         "api": reverse("api-call-list") + (f"?force={force.slug}" if force else ""),
         "refresh_seconds": settings.CALLS_REFRESH_SECONDS,
-        "tiles": _tiles(),
+        "base": map_base(force),
         "boundary": force.boundary if force else None,
         "force": force.name if force else "",
         "statuses": STATUS_LABELS,

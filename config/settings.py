@@ -178,9 +178,19 @@ HOTSPOT_MAX_AREA_KM2 = env_float("HOTSPOT_MAX_AREA_KM2", 0.1, minimum=0.001)
 # Monitoring after each import: a selected hotspot has cooled when it was not a significant
 # Gi* hot spot in any of this many latest months.
 HOTSPOT_MONITOR_RECENT_MONTHS = env_int("HOTSPOT_MONITOR_RECENT_MONTHS", 3, minimum=1)
-# Leaflet base-map tiles; empty means no base map (works on a closed network).
-MAP_TILE_URL = env_str("MAP_TILE_URL", "") or ""
-MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "") or ""
+# Leaflet base-map tiles: OpenStreetMap by default; "off" for none. When tiles cannot load (a
+# closed force network) the maps fall back to the force's boundary and the street names of
+# the police.uk map points it holds.
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+MAP_TILE_URL = env_str("MAP_TILE_URL", OSM_TILE_URL) or ""
+if MAP_TILE_URL.lower() in ("off", "none"):
+    MAP_TILE_URL = ""
+MAP_TILE_ATTRIBUTION = (
+    env_str("MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION if MAP_TILE_URL == OSM_TILE_URL else "") or ""
+)
 
 # Jobs: Celery with a broker, otherwise in-process.
 REDIS_URL = env_str("REDIS_URL", "") or ""

@@ -1,6 +1,7 @@
 """Session lifetimes (officers on shared tablets are signed out when idle) and security
 headers (a Content-Security-Policy, no caching of signed-in API answers)."""
 
+import functools
 import time
 from urllib.parse import urlsplit
 
@@ -45,6 +46,7 @@ def _stamp_sign_in(sender, request, user, **kwargs) -> None:
         request.session[SIGNED_IN_AT] = int(time.time())
 
 
+@functools.lru_cache(maxsize=8)
 def content_security_policy(tile_url: str) -> str:
     """Scripts only from this site (no inline script, no eval); inline style attributes are
     allowed for the charts' keys and the plan timeline; map tiles from MAP_TILE_URL's host."""
@@ -75,11 +77,11 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = content_security_policy(settings.MAP_TILE_URL)
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        policy = content_security_policy(settings.MAP_TILE_URL)
+        response.headers.setdefault("Content-Security-Policy", policy)
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") and user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"

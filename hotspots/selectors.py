@@ -7,6 +7,7 @@ import pandas as pd
 from django.db.models import Count, Max, Q, Sum
 
 from core.months import latest_unbroken, month_span
+from hotspots.analysis.labels import GENERIC_PLACES, street_of
 from hotspots.models import (
     Category,
     Force,
@@ -255,3 +256,30 @@ def hotspot_review_list(*, force: Force | None = None):
         "-cooled", "-emerging_outside", "force__name", "kind", "-object_id"
     )
     return reviews.filter(force=force) if force else reviews
+
+
+STREET_LABELS = 150
+
+
+def street_labels(
+    *, force: Force, bounds: tuple[float, float, float, float], limit: int = STREET_LABELS
+) -> list[dict]:
+    """The street names of the force's police.uk map points inside `bounds` (WGS84 west, south,
+    east, north), busiest first: what a map draws where no base map loads. Generic places
+    ("Supermarket") are left out; each street is named once, at its busiest point."""
+    west, south, east, north = bounds
+    points = (
+        Incident.objects.filter(force=force, source=ImportBatch.Source.POLICE_UK,
+                                longitude__gte=west, longitude__lte=east,
+                                latitude__gte=south, latitude__lte=north)
+        .exclude(location="")
+        .values("location", "longitude", "latitude")
+        .annotate(n=Count("id"))
+        .order_by("-n", "location")[: limit * 4]
+    )  # fmt: skip
+    labels: dict[str, dict] = {}
+    for point in points:
+        name = street_of(point["location"])
+        if name and name.lower() not in GENERIC_PLACES and name not in labels:
+            labels[name] = {"name": name, "lon": point["longitude"], "lat": point["latitude"]}
+    return list(labels.values())[:limit]

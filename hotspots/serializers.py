@@ -301,3 +301,9 @@ class HotspotReviewSerializer(serializers.ModelSerializer):
             "selection_end", "recent_start", "recent_end", "hotspots", "cooled",
             "emerging_outside", "jaccard", "result", "job", "reviewed_at",
         ]  # fmt: skip
+
+
+class StreetLabelSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()

@@ -14,6 +14,7 @@ urlpatterns = [
         api.MonthlyCountApi.as_view(),
         name="api-monthly-counts",
     ),
+    path("api/forces/<slug:slug>/streets/", api.StreetLabelApi.as_view(), name="api-force-streets"),
     path("api/categories/", api.CategoryListApi.as_view(), name="api-category-list"),
     path("api/imports/", api.ImportBatchListApi.as_view(), name="api-import-list"),
     path("api/imports/upload/", api.ImportUploadApi.as_view(), name="api-import-upload"),

@@ -7,7 +7,6 @@ charts are drawn in the browser by hotspots/run_map.js from data embedded with j
 import math
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import ChoiceField
@@ -23,6 +22,7 @@ from core.roles import COMMANDER, MANAGER, has_role
 from core.views import confirm_delete, role_required
 from hotspots import selectors
 from hotspots.forms_runs import METHOD_SETTINGS, ComparisonForm, RunForm
+from hotspots.maps import map_base
 from hotspots.models import Category, HotspotRun
 from hotspots.serializers import HotspotAreaSerializer, HotspotSerializer
 from hotspots.services.exports import ATTRIBUTION
@@ -210,7 +210,7 @@ def _map_data(run: HotspotRun, hotspots: list, areas: list) -> dict:
         "hotspots": HotspotSerializer(hotspots, many=True).data,
         "areas": HotspotAreaSerializer(areas, many=True).data,
         "categories": dict(Category.objects.values_list("slug", "name")),
-        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
+        "base": map_base(run.force),
         "has_times": bool((run.summary or {}).get("has_times")),
         "peak": {
             "label": PEAK_HEADINGS.get(run.method, "Peak score"),

@@ -15,6 +15,9 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.JOBS_IN_PROCESS_THREAD = False
+    # Tests run offline: maps draw their fallback unless a test sets a tile server.
+    settings.MAP_TILE_URL = ""
+    settings.MAP_TILE_ATTRIBUTION = ""
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import math
 from types import SimpleNamespace as NS
 
 import shapely
-from django.conf import settings
 
 from evaluation.report.format import change_colour, pct
 from evaluation.results import MeasureResult, Results
+from hotspots.maps import map_base
 from hotspots.models import Hotspot
 
 
@@ -33,7 +33,7 @@ def map_data(
     return {
         "boundary": evaluation.force.boundary, "hotspots": hotspots,
         "measure": measure.label if measure else "",
-        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
+        "base": map_base(evaluation.force),
     }  # fmt: skip
 
 

@@ -1,7 +1,11 @@
+import math
+
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +20,7 @@ from hotspots.serializers import (
     ImportUploadSerializer,
     MonthlyCountSerializer,
     QualityFlagSerializer,
+    StreetLabelSerializer,
 )
 from hotspots.services.uploads import import_upload_start
 
@@ -118,3 +123,40 @@ class MonthlyCountApi(APIView):
         force = get_object_or_404(Force, slug=slug)
         rows = selectors.monthly_counts(force=force, source=request.query_params.get("source"))
         return Response(MonthlyCountSerializer(rows, many=True).data)
+
+
+MAX_LABEL_SPAN_DEGREES = 0.25  # about 17 km north to south: zoomed in far enough to read names
+
+
+class StreetLabelApi(APIView):
+    """Street names at the force's police.uk map points inside `bbox` (west,south,east,north in
+    WGS84 degrees), for maps to draw when no base map loads. The points are police.uk's own
+    published map points, so anyone may read them; a box wider than 0.25° gets no names."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("bbox", str, required=True,
+                                     description="west,south,east,north in WGS84 degrees")],
+        responses={200: StreetLabelSerializer(many=True), 400: OpenApiTypes.OBJECT},
+    )  # fmt: skip
+    def get(self, request, slug: str):
+        force = get_object_or_404(Force, slug=slug)
+        try:
+            west, south, east, north = (float(v) for v in request.query_params["bbox"].split(","))
+        except (KeyError, ValueError):
+            return Response({"bbox": "Give bbox=west,south,east,north in degrees."}, status=400)
+        if (
+            not all(map(math.isfinite, (west, south, east, north)))
+            or west >= east
+            or south >= north
+        ):
+            return Response({"bbox": "west < east and south < north, as finite degrees."},
+                            status=400)  # fmt: skip
+        labels = []
+        if max(east - west, north - south) <= MAX_LABEL_SPAN_DEGREES:
+            labels = selectors.street_labels(force=force, bounds=(west, south, east, north))
+        response = Response(StreetLabelSerializer(labels, many=True).data)
+        response["Cache-Control"] = "public, max-age=3600"
+        return response

@@ -218,7 +218,7 @@ def test_run_page_has_map_data_downloads_and_attribution(finished_run, commander
     assert [h["rank"] for h in data["hotspots"]] == [1, 2]
     assert data["hotspots"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert data["boundary"]["type"] == "Polygon"
-    assert data["tiles"]["url"] == ""
+    assert data["base"]["tiles"]["url"] == ""
     for suffix in ("hotspots.geojson", "hotspots.csv", "hotspots.gpkg"):
         assert f'href="/api/hotspot-runs/{finished_run.pk}/{suffix}"' in page
     assert "Open Government Licence" in page
@@ -235,7 +235,7 @@ def test_run_page_passes_a_configured_tile_server(finished_run, manager_client, 
     settings.MAP_TILE_URL = "https://tiles.example.police.uk/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = "Example Constabulary"
     response = manager_client.get(f"/hotspots/runs/{finished_run.pk}/")
-    tiles = response.context["map_data"]["tiles"]
+    tiles = response.context["map_data"]["base"]["tiles"]
     assert tiles == {"url": settings.MAP_TILE_URL, "attribution": "Example Constabulary"}
 
 

@@ -1,6 +1,6 @@
 // What both live-call maps share: escaping, the map with its attribution (the force for its
-// calls; police.uk's licence only once police.uk map points are on it), base tiles when a
-// tile server is configured, the force boundary, and "updated N minutes ago".
+// calls; police.uk's licence only once police.uk map points are on it), the base map of
+// core/basemap.js, the force boundary, and "updated N minutes ago".
 (function () {
   "use strict";
 
@@ -23,16 +23,15 @@
     const map = L.map(el, { zoomSnap: 0.5, minZoom: 5, maxZoom: 19 });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Calls: " + esc(cfg.force));
-    const hasTiles = Boolean(cfg.tiles && cfg.tiles.url);
-    if (hasTiles) {
-      L.tileLayer(cfg.tiles.url, { attribution: cfg.tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
+    const base = window.BaseMap.addBase(map, cfg.base);
     let bounds = null;
     if (cfg.boundary) {
       const land = L.geoJSON(cfg.boundary, {
         interactive: false,
-        style: { color: "#44505c", weight: 1.5, fillColor: "#ffffff", fillOpacity: hasTiles ? 0.05 : 0.85 },
+        style: { color: "#44505c", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.05 },
       }).addTo(map);
+      // Without tiles the boundary's pale fill is the only "land": keep it nearly opaque.
+      base.onFallback(() => land.setStyle({ fillOpacity: 0.85 }));
       bounds = land.getBounds();
     }
     if (bounds && bounds.isValid()) map.fitBounds(bounds);

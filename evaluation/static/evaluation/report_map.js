@@ -41,10 +41,10 @@
       return;
     }
     const data = JSON.parse(dataEl.textContent);
-    const map = baseMap(mapEl, data.tiles);
+    const map = baseMap(mapEl, data.base);
     // Leaflet needs a view before vector layers are added; the bounds come just after.
     map.setView([54.0, -2.0], 6);
-    const boundary = drawBoundary(map, data.boundary, Boolean(data.tiles && data.tiles.url));
+    const boundary = drawBoundary(map, data.boundary);
     const shapes = (data.hotspots || []).map((h) => drawHotspot(map, h, data.measure));
     if (shapes.length) {
       map.fitBounds(L.featureGroup(shapes).getBounds(), { padding: [30, 30], maxZoom: 15 });

@@ -1,6 +1,6 @@
-// What every map of the service shares: HTML escaping, a Leaflet map with the police.uk
-// licence in its attribution (and base tiles only when a tile server is configured, so maps
-// work on a closed network), and the force boundary drawn as the "land".
+// What the maps of runs and reports share: HTML escaping, a Leaflet map with the police.uk
+// licence in its attribution on the base map of core/basemap.js, and the force boundary drawn
+// over it (as the "land" where no base map loads).
 (function () {
   "use strict";
 
@@ -14,27 +14,22 @@
     return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
   }
 
-  function baseMap(el, tiles) {
-    const map = L.map(el, { zoomSnap: 0.5 });
+  function baseMap(el, base) {
+    const map = L.map(el, { zoomSnap: 0.5, maxZoom: 19 });
     map.attributionControl.addAttribution(OGL);
-    if (tiles && tiles.url) {
-      L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 19 }).addTo(map);
-    }
+    map.base = window.BaseMap.addBase(map, base);
     return map;
   }
 
-  function drawBoundary(map, boundary, hasTiles) {
+  function drawBoundary(map, boundary) {
     if (!boundary) return null;
-    // Without tiles the boundary's pale fill is the only "land": keep it nearly opaque.
-    return L.geoJSON(boundary, {
+    const layer = L.geoJSON(boundary, {
       interactive: false,
-      style: {
-        color: "#44505c",
-        weight: 1.5,
-        fillColor: "#ffffff",
-        fillOpacity: hasTiles ? 0.05 : 0.85,
-      },
+      style: { color: "#44505c", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.05 },
     }).addTo(map);
+    // Without tiles the boundary's pale fill is the only "land": keep it nearly opaque.
+    map.base.onFallback(() => layer.setStyle({ fillOpacity: 0.85 }));
+    return layer;
   }
 
   window.HotspotMaps = { OGL, esc, baseMap, drawBoundary };

@@ -264,8 +264,8 @@
     if (data.peak) peak = data.peak;
     const panel = document.getElementById("hotspot-detail");
     const rows = Array.from(document.querySelectorAll("tr[data-rank]"));
-    const map = baseMap(mapEl, data.tiles);
-    const boundaryLayer = drawBoundary(map, data.boundary, Boolean(data.tiles && data.tiles.url));
+    const map = baseMap(mapEl, data.base);
+    const boundaryLayer = drawBoundary(map, data.boundary);
     const items = {};
 
     function select(rank, zoom) {
