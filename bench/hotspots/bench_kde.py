@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/hotspots/bench_kde.py [--incidents 20000] [--repeats 3]
-        [--sample-cells 20000] [--full-grid] [--json bench/results/hotspots_kde.json]
+        [--sample-cells 5000] [--full-grid] [--json bench/results/hotspots_kde.json]
 
 Synthetic crime-like incidents (the generator of ``bench_gistar.py``: towns, stacked map
 points, a rural background) over a 60 km x 60 km county in EPSG:27700, on 150 m cells
@@ -99,7 +99,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--incidents", type=int, default=20_000)
     ap.add_argument("--repeats", type=int, default=MIN_REPEATS)
-    ap.add_argument("--sample-cells", type=int, default=20_000)
+    ap.add_argument("--sample-cells", type=int, default=5_000)
     ap.add_argument("--full-grid", action="store_true", help="score every cell with sklearn")
     ap.add_argument("--json", default=str(ROOT / "bench/results/hotspots_kde.json"))
     a = ap.parse_args()
