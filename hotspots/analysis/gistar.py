@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -210,14 +210,14 @@ def gistar(
     if p_sim is None or inference == "analytic":
         # z, p and every step after are functions of (local sum, neighbour count): work on
         # the distinct pairs, a few thousand on a grid of counts, and gather back.
-        z, p, p_fdr, bins = _analytic_by_pair(local, w_i, inside, mean, std, n)
+        z, p, p_fdr, bins, hot, cold = _analytic_by_pair(local, w_i, inside, mean, std, n, alpha)
     else:
         z = _z(local, w_i, mean, std, n)
         z[~inside] = np.nan
         p = _p(z)
         p_fdr, bins = _fdr_bins(p_sim, z, inside, empty)
-    hot = (p_fdr <= alpha) & (z > 0)
-    cold = (p_fdr <= alpha) & (z < 0)
+        hot = (p_fdr <= alpha) & (z > 0)
+        cold = (p_fdr <= alpha) & (z < 0)
     return GiStarResult(
         z=z,
         p=p,
@@ -250,6 +250,9 @@ def _p(z: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(2.0 * special.ndtr(-np.abs(z)))
 
 
+_F = NDArray[np.float64]
+
+
 def _analytic_by_pair(
     local: NDArray[np.float64],
     w_i: NDArray[np.float64],
@@ -257,14 +260,16 @@ def _analytic_by_pair(
     mean: float,
     std: float,
     n: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int8]]:
-    """z, p, BH-adjusted p and bins, computed once per distinct (local sum, neighbour count)
-    pair of in-mask cells and gathered back; the same numbers, bit for bit, as per cell."""
+    alpha: float,
+) -> tuple[_F, _F, _F, NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+    """z, p, BH-adjusted p, bins and significant hot and cold cells, computed once per
+    distinct (local sum, neighbour count) pair of in-mask cells and gathered back; the same
+    numbers, bit for bit, as per cell."""
     import pandas as pd  # hashing finds the distinct sums in linear time
 
     every = bool(inside.all())
     lv = local.ravel() if every else local[inside]
-    counts = np.rint(w_i.ravel() if every else w_i[inside]).astype(np.intp)  # whole cells
+    counts = (w_i.ravel() if every else w_i[inside]).astype(np.intp)  # whole cells, exact
     sum_code, sums = pd.factorize(lv, use_na_sentinel=False)
     span = int(counts.max(initial=0)) + 1
     key = sum_code * span + counts
@@ -284,14 +289,19 @@ def _analytic_by_pair(
     p_fdr_u[tested] = _bh_counted(family[tested], multiplicity[present][tested])
     bins_u = _bins(p_fdr_u, z_u)
 
-    def spread(values: NDArray, fill: float) -> NDArray:
+    def spread(values: NDArray[Any], fill: float) -> NDArray[Any]:
         if every:
             return values[codes].reshape(local.shape)
         out = np.full(local.shape, fill, dtype=values.dtype)
         out[inside] = values[codes]
         return out
 
-    return spread(z_u, np.nan), spread(p_u, np.nan), spread(p_fdr_u, np.nan), spread(bins_u, 0)
+    hot_u = (p_fdr_u <= alpha) & (z_u > 0)
+    cold_u = (p_fdr_u <= alpha) & (z_u < 0)
+    return (
+        spread(z_u, np.nan), spread(p_u, np.nan), spread(p_fdr_u, np.nan), spread(bins_u, 0),
+        spread(hot_u, False), spread(cold_u, False),
+    )  # fmt: skip
 
 
 def _bh_counted(p: NDArray[np.float64], count: NDArray[np.intp]) -> NDArray[np.float64]:
