@@ -261,18 +261,40 @@ def _direct(
     """The kernel of every point evaluated exactly at each cell centre within ``offsets``."""
     dr, dc = offsets
     dens = np.zeros(grid.n_cells)
-    step = max(1, _CHUNK // max(dr.size, 1))
-    for s in range(0, w.size, step):
-        r = row[s : s + step, None] + dr
-        c = col[s : s + step, None] + dc
-        # Cell-centre offset minus the point's offset from its own centre, in bandwidths.
-        u2 = ((dc * grid.cell_m - sx[s : s + step, None]) / h) ** 2
-        u2 += ((dr * grid.cell_m - sy[s : s + step, None]) / h) ** 2
-        if kernel == "quartic":
-            value = np.where(u2 < 1.0, (1.0 - u2) ** 2, 0.0) * (3.0 / (math.pi * h * h))
-        else:
-            value = np.exp(-u2 / 2) / (2.0 * math.pi * h * h)
-        value *= w[s : s + step, None]
-        ok = (r >= 0) & (r < grid.ny) & (c >= 0) & (c < grid.nx)
-        dens += np.bincount((r * grid.nx + c)[ok], value[ok], minlength=grid.n_cells)
+    if w.size == 0 or dr.size == 0:
+        return dens.reshape(grid.shape)
+    # Points whose whole window lies on the grid need no bounds check (most of them).
+    reach_r, reach_c = int(np.abs(dr).max()), int(np.abs(dc).max())
+    inner = (row >= reach_r) & (row < grid.ny - reach_r)
+    inner &= (col >= reach_c) & (col < grid.nx - reach_c)
+    shift = dr * grid.nx + dc
+    ox, oy = dc * (grid.cell_m / h), dr * (grid.cell_m / h)
+    norm = 3.0 / (math.pi * h * h) if kernel == "quartic" else 1.0 / (2.0 * math.pi * h * h)
+    step = max(1, _CHUNK // dr.size)
+    for part, bounded in ((np.flatnonzero(inner), False), (np.flatnonzero(~inner), True)):
+        for s in range(0, part.size, step):
+            idx = part[s : s + step]
+            # Cell-centre offset minus the point's offset from its own centre, in bandwidths.
+            u2 = ox - (sx[idx] / h)[:, None]
+            u2 *= u2
+            dy = oy - (sy[idx] / h)[:, None]
+            dy *= dy
+            u2 += dy
+            if kernel == "quartic":
+                np.subtract(1.0, u2, out=u2)
+                np.maximum(u2, 0.0, out=u2)
+                u2 *= u2
+            else:
+                u2 *= -0.5
+                np.exp(u2, out=u2)
+            u2 *= w[idx, None]
+            target = (row[idx] * grid.nx + col[idx])[:, None] + shift
+            if bounded:
+                r = row[idx, None] + dr
+                c = col[idx, None] + dc
+                ok = (r >= 0) & (r < grid.ny) & (c >= 0) & (c < grid.nx)
+                dens += np.bincount(target[ok], u2[ok], minlength=grid.n_cells)
+            else:
+                dens += np.bincount(target.ravel(), u2.ravel(), minlength=grid.n_cells)
+    dens *= norm
     return dens.reshape(grid.shape)
