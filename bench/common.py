@@ -46,9 +46,20 @@ def write_json(name: str, payload: dict) -> Path:
     return path
 
 
+def run_database_name(name: str) -> str:
+    """``name`` made unique to this benchmark run (bench/run.py sets BENCH_RUN_ID), so that
+    runs side by side on one server never drop each other's databases."""
+    run_id = "".join(c for c in os.environ.get("BENCH_RUN_ID", "") if c.isalnum() or c == "_")
+    if not run_id or name.endswith(f"_{run_id}"):
+        return name
+    return f"{name[: 62 - len(run_id)]}_{run_id}"
+
+
 def recreate_pg_database(name: str) -> str:
-    """A fresh PostgreSQL database beside the admin one; returns its URL."""
+    """A fresh PostgreSQL database beside the admin one (named for this run); its URL."""
     import psycopg
+
+    name = run_database_name(name)
 
     with psycopg.connect(
         PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
@@ -56,3 +67,24 @@ def recreate_pg_database(name: str) -> str:
         c.execute(f'DROP DATABASE IF EXISTS "{name}"')
         c.execute(f'CREATE DATABASE "{name}"')
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_run_databases(run_id: str) -> list[str]:
+    """Drop the databases a run created (names ending in ``_<run_id>``); the names dropped.
+    Nothing to do, and no error, when PostgreSQL is not reachable."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(
+            PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True, connect_timeout=5
+        )
+    except psycopg.OperationalError:
+        return []
+    with conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE right(datname, %s) = %s",
+            (len(run_id) + 1, f"_{run_id}"),
+        ).fetchall()
+        for (name,) in rows:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return [name for (name,) in rows]

@@ -113,6 +113,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small cube, complete reference")
     ap.add_argument("--json", default="hotspots_emerging")
     a = ap.parse_args()
+    if a.repeats < 3:
+        ap.error("--repeats must be at least 3: the table reports medians")
     ny, nx = (40, 50) if a.quick else (333, 400)
     cube, planted = synthetic_cube(ny, nx, a.months)
     t0 = time.perf_counter()

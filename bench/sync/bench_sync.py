@@ -25,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import ROOT, print_table, recreate_pg_database, run_child, write_json  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    print_table,
+    recreate_pg_database,
+    run_child,
+    run_database_name,
+    write_json,
+)
 from bench.sync.httpclient import Server  # noqa: E402
 from bench.sync.load import Behaviour, Fleet, Tablet, probe_conflicts, sign_in_all  # noqa: E402
 from bench.sync.outbox import make_outbox  # noqa: E402
@@ -42,7 +49,8 @@ from bench.sync.server import (  # noqa: E402
 HERE = Path(__file__).resolve().parent
 PASSWORD = "bench-sync-Patrol-2025"
 TARGET_P99_MS = 200
-DATABASE = "bench_sync"
+# Named for this run (BENCH_RUN_ID): the backends whose CPU is counted are this run's.
+DATABASE = run_database_name("bench_sync")
 LOG_FILES = ("error.log", "stderr.log")
 
 

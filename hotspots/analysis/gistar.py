@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -80,6 +80,18 @@ def window_sum(values: NDArray[np.floating], footprint: NDArray[np.bool_]) -> ND
     return _row_run_sum(a, footprint)
 
 
+def _box_counts(shape: tuple[int, ...], footprint: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Number of grid cells under the footprint at each cell of an unmasked grid."""
+    if not footprint.all() or footprint.shape[0] > min(shape):
+        return window_sum(np.ones(shape), footprint)
+    # A box: the count is (cells in reach along y) x (cells in reach along x).
+    ones = np.ones(footprint.shape[0])
+    ny, nx = shape
+    rows = np.convolve(np.ones(ny), ones, mode="same")
+    cols = np.convolve(np.ones(nx), ones, mode="same")
+    return np.outer(rows, cols)
+
+
 def _row_run_sum(a: NDArray[np.float64], footprint: NDArray[np.bool_]) -> NDArray[np.float64]:
     # Each footprint row is one centred run of cells (boxes and disks are), so the window
     # sum is a sum over rows of differences of prefix sums along x.
@@ -98,19 +110,27 @@ def _row_run_sum(a: NDArray[np.float64], footprint: NDArray[np.bool_]) -> NDArra
 
 
 def fdr_bh(p: ArrayLike) -> NDArray[np.float64]:
-    """Benjamini-Hochberg adjusted p-values (same values as scipy's method='bh')."""
+    """Benjamini-Hochberg adjusted p-values (same values as scipy's method='bh').
+
+    Tied p-values share one adjusted value, so the step-up runs over the distinct values
+    only: a grid of counts has a few thousand distinct Gi* p-values among a few hundred
+    thousand cells, and sorting those is far cheaper than ranking every cell.
+    """
     p = np.asarray(p, dtype=np.float64)
     m = p.size
     if m == 0:
         return p.copy()
-    # Tied p-values get equal adjusted values in any order, so an unstable sort is fine.
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    # Step-up: each adjusted value is the smallest scaled value at or above its rank.
+    # Hashing finds the distinct values and each cell's one in linear time (pandas is
+    # imported here, where it is used, to keep it off the start-up path).
+    import pandas as pd
+
+    codes, distinct = pd.factorize(p, sort=True, use_na_sentinel=False)
+    # The last rank each distinct value holds: with ties, BH's step-up minimum over ranks at
+    # or above the first is reached at the last (m * p / rank falls as rank grows).
+    last_rank = np.cumsum(np.bincount(codes, minlength=distinct.size))
+    scaled = distinct * m / last_rank
     adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
+    return np.minimum(adjusted, 1.0)[codes]
 
 
 @dataclass(frozen=True)
@@ -168,31 +188,36 @@ def gistar(
         raise ValueError("mask and values must have the same shape")
     if inference == "permutation" and permutations <= 0:
         raise ValueError("permutation inference needs permutations > 0")
-    x = np.where(inside, x, 0.0)
     footprint = nb.kernel(cell_m)
+    if mask is None:
+        w_i = _box_counts(x.shape, footprint)
+    else:
+        x = np.where(inside, x, 0.0)
+        w_i = window_sum(inside, footprint)
     n = int(inside.sum())
     if n < 2:
         raise ValueError("Gi* needs at least two in-mask cells")
     mean = x.sum() / n
     std = math.sqrt(max((x * x).sum() / n - mean * mean, 0.0))
-    w_i = window_sum(inside, footprint)
     local = window_sum(x, footprint)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = (local - mean * w_i) / (std * np.sqrt((n * w_i - w_i * w_i) / (n - 1)))
-    z[~inside] = np.nan
-    # ndtr(-|z|) is exactly what stats.norm.sf(|z|) evaluates, without its overhead.
-    p = 2.0 * special.ndtr(-np.abs(z))
+    empty = inside & (local == 0)
     p_sim = None
     if permutations > 0:
         rng = np.random.default_rng(seed)
         p_sim = np.full(x.shape, np.nan)
         k = np.rint(w_i[inside]).astype(np.intp) - 1
         p_sim[inside] = _permutation_p(x[inside], local[inside], k, permutations, rng)
-    empty = inside & (local == 0)
-    chosen = p_sim if inference == "permutation" and p_sim is not None else p
-    p_fdr, bins = _fdr_bins(chosen, z, inside, empty)
-    hot = (p_fdr <= alpha) & (z > 0)
-    cold = (p_fdr <= alpha) & (z < 0)
+    if p_sim is None or inference == "analytic":
+        # z, p and every step after are functions of (local sum, neighbour count): work on
+        # the distinct pairs, a few thousand on a grid of counts, and gather back.
+        z, p, p_fdr, bins, hot, cold = _analytic_by_pair(local, w_i, inside, mean, std, n, alpha)
+    else:
+        z = _z(local, w_i, mean, std, n)
+        z[~inside] = np.nan
+        p = _p(z)
+        p_fdr, bins = _fdr_bins(p_sim, z, inside, empty)
+        hot = (p_fdr <= alpha) & (z > 0)
+        cold = (p_fdr <= alpha) & (z < 0)
     return GiStarResult(
         z=z,
         p=p,
@@ -213,6 +238,91 @@ def gistar(
     )
 
 
+def _z(
+    local: NDArray[np.float64], w_i: NDArray[np.float64], mean: float, std: float, n: int
+) -> NDArray[np.float64]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((local - mean * w_i) / (std * np.sqrt((n * w_i - w_i * w_i) / (n - 1))))
+
+
+def _p(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    # ndtr(-|z|) is exactly what stats.norm.sf(|z|) evaluates, without its overhead.
+    return np.asarray(2.0 * special.ndtr(-np.abs(z)))
+
+
+_F = NDArray[np.float64]
+
+
+def _analytic_by_pair(
+    local: NDArray[np.float64],
+    w_i: NDArray[np.float64],
+    inside: NDArray[np.bool_],
+    mean: float,
+    std: float,
+    n: int,
+    alpha: float,
+) -> tuple[_F, _F, _F, NDArray[np.int8], NDArray[np.bool_], NDArray[np.bool_]]:
+    """z, p, BH-adjusted p, bins and significant hot and cold cells, computed once per
+    distinct (local sum, neighbour count) pair of in-mask cells and gathered back; the same
+    numbers, bit for bit, as per cell."""
+    import pandas as pd  # hashing finds the distinct sums in linear time
+
+    every = bool(inside.all())
+    lv = local.ravel() if every else local[inside]
+    counts = (w_i.ravel() if every else w_i[inside]).astype(np.intp)  # whole cells, exact
+    sum_code, sums = pd.factorize(lv, use_na_sentinel=False)
+    span = int(counts.max(initial=0)) + 1
+    key = sum_code * span + counts
+    multiplicity = np.bincount(key)
+    present = np.flatnonzero(multiplicity)
+    code = np.empty(multiplicity.size, np.intp)
+    code[present] = np.arange(present.size)
+    codes = code[key]
+    local_u = np.asarray(sums, dtype=np.float64)[present // span]
+    w_u = (present % span).astype(np.float64)
+    z_u = _z(local_u, w_u, mean, std, n)
+    p_u = _p(z_u)
+    # Empty neighbourhoods stay in the family (conservative) but with p = 1, as in _fdr_bins.
+    family = np.where(local_u == 0, 1.0, p_u)
+    tested = np.isfinite(p_u)
+    p_fdr_u = np.full(p_u.shape, np.nan)
+    p_fdr_u[tested] = _bh_counted(family[tested], multiplicity[present][tested])
+    bins_u = _bins(p_fdr_u, z_u)
+
+    def spread(values: NDArray[Any], fill: float) -> NDArray[Any]:
+        if every:
+            return values[codes].reshape(local.shape)
+        out = np.full(local.shape, fill, dtype=values.dtype)
+        out[inside] = values[codes]
+        return out
+
+    hot_u = (p_fdr_u <= alpha) & (z_u > 0)
+    cold_u = (p_fdr_u <= alpha) & (z_u < 0)
+    return (
+        spread(z_u, np.nan), spread(p_u, np.nan), spread(p_fdr_u, np.nan), spread(bins_u, 0),
+        spread(hot_u, False), spread(cold_u, False),
+    )  # fmt: skip
+
+
+def _bh_counted(p: NDArray[np.float64], count: NDArray[np.intp]) -> NDArray[np.float64]:
+    """BH adjusted values of distinct p-values ``p`` held by ``count`` tests each."""
+    m = int(count.sum())
+    order = np.argsort(p)
+    # A value's last rank: BH's step-up minimum over its tied ranks is reached there.
+    scaled = p[order] * m / np.cumsum(count[order])
+    adjusted = np.empty(p.size)
+    adjusted[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return adjusted
+
+
+def _bins(p_fdr: NDArray[np.float64], z: NDArray[np.float64]) -> NDArray[np.int8]:
+    # NaN compares False everywhere, so untested cells get level 0 and sign 0.
+    level = (p_fdr <= 0.10).view(np.int8) + (p_fdr <= 0.05).view(np.int8)
+    level += (p_fdr <= 0.01).view(np.int8)
+    sign = (z > 0).view(np.int8) - (z < 0).view(np.int8)
+    return np.asarray(sign * level, dtype=np.int8)
+
+
 def _fdr_bins(
     p: NDArray[np.float64],
     z: NDArray[np.float64],
@@ -222,13 +332,13 @@ def _fdr_bins(
     # Empty neighbourhoods stay in the family (conservative) but with p = 1: a run of zeros
     # means "nothing recorded", and in sparse counts it would otherwise be a cold spot.
     tested = inside & np.isfinite(p)
-    p_fdr = np.full(p.shape, np.nan)
-    p_fdr[tested] = fdr_bh(np.where(empty, 1.0, p)[tested])
-    level = np.zeros(p.shape, np.int8)
-    with np.errstate(invalid="ignore"):
-        for threshold, lvl in ((0.10, 1), (0.05, 2), (0.01, 3)):
-            level[p_fdr <= threshold] = lvl
-    return p_fdr, (np.sign(np.nan_to_num(z)) * level).astype(np.int8)
+    family = np.where(empty, 1.0, p)
+    if tested.all():  # no mask and no undefined z: skip the gather and scatter
+        p_fdr = fdr_bh(family.ravel()).reshape(p.shape)
+    else:
+        p_fdr = np.full(p.shape, np.nan)
+        p_fdr[tested] = fdr_bh(family[tested])
+    return p_fdr, _bins(p_fdr, z)
 
 
 def _permutation_p(

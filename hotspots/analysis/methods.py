@@ -23,7 +23,7 @@ from .clusters import (
 )
 from .gistar import Neighbourhood, gistar
 from .grid import Grid, bin_cells
-from .kde import kde_from_grid
+from .kde import kde_surface
 from .metrics import jaccard, out_of_sample
 from .points import cluster_cells, dbscan_labels, hdbscan_labels
 
@@ -98,7 +98,9 @@ def find_hotspots(
     if method == "gistar":
         return _gistar(counts, values, grid, mask, options)
     if method == "kde":
-        return _kde(counts, values, grid, mask, options)
+        keep = cells >= 0
+        w = None if weights is None else np.asarray(weights, dtype=float)[keep]
+        return _kde(counts, values, grid, mask, options, (x[keep], y[keep], w))
     if method in ("dbscan", "hdbscan"):
         keep = cells >= 0
         return _clusters(method, grid, x[keep], y[keep], counts, values, options)
@@ -115,9 +117,12 @@ def _gistar(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodR
     return MethodResult("gistar", chosen.hotspots, result.z, counts, chosen.areas)
 
 
-def _kde(counts, values, grid: Grid, mask, options: MethodOptions) -> MethodResult:
-    # Per km², not per m²: a town-centre peak then reads as hundreds, not 0.0003.
-    density = kde_from_grid(values, grid.cell_m, options.bandwidth_m, kernel=options.kernel) * 1e6
+def _kde(counts, values, grid: Grid, mask, options: MethodOptions, points) -> MethodResult:
+    # The density of the incidents themselves at each cell centre (not of incidents moved to
+    # their cell's centre), per km², not per m²: a town-centre peak reads as hundreds.
+    x, y, w = points
+    density = kde_surface(grid, x, y, w, bandwidth_m=options.bandwidth_m, kernel=options.kernel)
+    density *= 1e6
     selected = top_cells(density, options.kde_share, mask)
     chosen = _select(selected, counts, values, density, grid, options)
     return MethodResult("kde", chosen.hotspots, density, counts, chosen.areas)
