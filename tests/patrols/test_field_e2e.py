@@ -25,6 +25,7 @@ from patrols.models import (
     PatrolVisit,
     PlanHotspot,
 )
+from patrols import fieldapp
 from patrols.services.plans import plan_publish
 from tests.factories import UserFactory
 from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
@@ -456,3 +457,65 @@ def test_night_shift_offline_across_midnight_plan_change_and_walk(
     assert script_errors == []
     visit = PatrolVisit.objects.get()
     assert visit.assignment_id == late.pk and visit.minutes_inside > 0
+
+
+@pytest.mark.browser
+def test_live_inside_reading_agrees_with_the_dose_rule(chromium):
+    """The app's "inside the hotspot" (fieldmap.js, in the browser) against patrols/dosage.py's
+    rule computed by shapely in British National Grid metres, for random fixes around an
+    L-shaped hotspot with a hole and a second part."""
+    import numpy as np
+    from django.contrib.staticfiles import finders
+    from playwright.sync_api import sync_playwright
+
+    from hotspots.services.geometry import to_projected
+    from patrols import dosage
+
+    def ring(points):
+        return [[LON + dx, LAT + dy] for dx, dy in [*points, points[0]]]
+
+    outer = ring([(0, 0), (0.004, 0), (0.004, 0.001), (0.001, 0.001), (0.001, 0.003), (0, 0.003)])
+    hole = ring([(0.0015, 0.0001), (0.0035, 0.0001), (0.0035, 0.0009), (0.0015, 0.0009)])
+    second = ring([(0.006, 0.002), (0.007, 0.002), (0.007, 0.0025), (0.006, 0.0025)])
+    geometry = {"type": "MultiPolygon", "coordinates": [[outer, hole], [second]]}
+    rule = fieldapp.INSIDE_RULE
+    rng = np.random.default_rng(14)
+    n = 400
+    lons = LON - 0.002 + rng.random(n) * 0.011
+    lats = LAT - 0.002 + rng.random(n) * 0.007
+    accuracy = rng.choice([0, 5, 20, 60, 99, 150], n).astype(float)
+    # Planted: the hole's middle, 44 m from its edges, with a sharp fix: outside.
+    lons[:2], lats[:2], accuracy[:2] = LON + 0.0025, LAT + 0.0005, [0, 5]
+
+    polygon = to_projected(shapely.geometry.shape(geometry))
+    points = [to_projected(shapely.Point(lon, lat)) for lon, lat in zip(lons, lats, strict=True)]
+    at = timezone.now()
+    pings = [dosage.Ping(at, p.x, p.y, a) for p, a in zip(points, accuracy, strict=True)]
+    expected = dosage._fix_states(pings, polygon, rule["toleranceM"], rule["maxAccuracyM"])
+    margin = np.abs(shapely.distance(polygon, shapely.points([(p.x, p.y) for p in points]))
+                    - rule["toleranceM"] - accuracy)  # fmt: skip
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.add_script_tag(path=finders.find("patrols/field/fieldmap.js"))
+            fixes = [{"lon": float(lon), "lat": float(lat), "accuracy_m": float(a)}
+                     for lon, lat, a in zip(lons, lats, accuracy, strict=True)]  # fmt: skip
+            states = page.evaluate(
+                "([fixes, g, rule]) => fixes.map((f) => window.FieldMap.insideState(f, g, rule).state)",
+                [fixes, geometry, rule],
+            )
+        finally:
+            browser.close()
+
+    names = {True: "inside", False: "outside", None: "unknown"}
+    # Away from the boundary of the rule (2 m, well above the two projections' difference).
+    clear = margin > 2
+    assert clear.sum() > 0.9 * n
+    assert {names[e] for e in expected} == {"inside", "outside", "unknown"}
+    disagree = [i for i in range(n) if clear[i] and names[expected[i]] != states[i]]
+    assert disagree == []
+    # Some fixes fall well inside the hole, where the reading must be "outside".
+    in_hole = shapely.Polygon(hole).contains(shapely.points(np.column_stack([lons, lats])))
+    assert any(names[expected[i]] == "outside" and clear[i] for i in np.flatnonzero(in_hole))

@@ -89,7 +89,6 @@
         map.removeLayer(tileLayer);
         tileLayer = null;
       }
-      if (outline) outline.openTooltip();
     }
     if (tileLayer) {
       box.dataset.tiles = "loading";
@@ -104,12 +103,18 @@
     let dot = null;
     let circle = null;
     let shown = null;
+    // The hotspot's name on the map itself: with no tiles it is the only place name shown.
+    const caption = document.createElement("p");
+    caption.className = "map-caption";
+    box.append(caption);
+    const name = (h) => (h.rank ? `#${h.rank} ${h.label}` : h.label);
     let viewSet = false; // Leaflet has no bounds to read until a view is set
 
     function show(hotspot) {
       if (outline) outline.remove();
       if (area) area.remove();
       shown = hotspot;
+      caption.textContent = "";
       if (!hotspot) return;
       if (hotspot.area && hotspot.area.geometry) {
         area = L.geoJSON(hotspot.area.geometry, { interactive: false,
@@ -117,10 +122,8 @@
       }
       outline = L.geoJSON(hotspot.geometry, {
         style: { color: "#7d3c98", weight: 3, fillColor: "#7d3c98", fillOpacity: 0.12 },
-      }).bindTooltip(`#${esc(hotspot.rank)} ${esc(hotspot.label)}`, {
-        permanent: box.dataset.tiles !== "on" && box.dataset.tiles !== "loading",
-        direction: "center", className: "hotspot-name",
-      }).addTo(map);
+      }).bindTooltip(esc(name(hotspot))).addTo(map);
+      caption.textContent = name(hotspot) + (hotspot.area ? ` · in ${hotspot.area.label}` : "");
       frame();
     }
 
