@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hotspots.services.geometry import to_projected
+from patrols import fieldapp
 from patrols.models import (
     DutyShift,
     GpsPing,
@@ -25,7 +26,6 @@ from patrols.models import (
     PatrolVisit,
     PlanHotspot,
 )
-from patrols import fieldapp
 from patrols.services.plans import plan_publish
 from tests.factories import UserFactory
 from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
@@ -503,7 +503,8 @@ def test_live_inside_reading_agrees_with_the_dose_rule(chromium):
             fixes = [{"lon": float(lon), "lat": float(lat), "accuracy_m": float(a)}
                      for lon, lat, a in zip(lons, lats, accuracy, strict=True)]  # fmt: skip
             states = page.evaluate(
-                "([fixes, g, rule]) => fixes.map((f) => window.FieldMap.insideState(f, g, rule).state)",
+                "([fixes, g, rule]) => fixes.map("
+                "(f) => window.FieldMap.insideState(f, g, rule).state)",
                 [fixes, geometry, rule],
             )
         finally:

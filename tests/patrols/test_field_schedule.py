@@ -92,9 +92,9 @@ def test_window_stretches_to_the_end_of_a_shift_running_at_48_hours(me, now):
 
 def test_inside_rule_is_the_dose_rule():
     defaults = dosage.visit_dose.__kwdefaults__
-    assert fieldapp.INSIDE_RULE == {
+    assert {
         "toleranceM": defaults["tolerance_m"], "maxAccuracyM": defaults["max_accuracy_m"]
-    }  # fmt: skip
+    } == fieldapp.INSIDE_RULE  # fmt: skip
 
 
 def test_briefing_from_the_run_figures_and_recent_notes(me, plan, now):
@@ -103,7 +103,10 @@ def test_briefing_from_the_run_figures_and_recent_notes(me, plan, now):
         for hour in (22, 23, 0):
             week[day][hour] = 10
     week[1][9] = 3
-    monthly = {f"2025-{m:02d}": n for m, n in zip(range(1, 13), [9] * 6 + [4, 5, 6, 10, 12, 14])}
+    monthly = {
+        f"2025-{m:02d}": n
+        for m, n in zip(range(1, 13), [9] * 6 + [4, 5, 6, 10, 12, 14], strict=True)
+    }
     spot = _hotspot(
         plan, 1, counts_by_category={"Drugs": 5, "Anti-social behaviour": 30, "Robbery": 15,
                                      "Shoplifting": 1},
