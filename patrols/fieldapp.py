@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 
 import shapely
+from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
@@ -37,11 +38,15 @@ NOTES_SHOWN = 5
 NEARBY_SHOWN = 5
 TREND_MONTHS = 3
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-# The live "inside the hotspot" reading uses the dose rule's own defaults (patrols/dosage.py).
-INSIDE_RULE = {
-    "toleranceM": dosage.visit_dose.__kwdefaults__["tolerance_m"],
-    "maxAccuracyM": dosage.visit_dose.__kwdefaults__["max_accuracy_m"],
-}
+
+
+def inside_rule() -> dict:
+    """The live "inside the hotspot" reading uses the rule that measures a visit's dose
+    (patrols/services/visits.py): the DOSE_TOLERANCE_M buffer, and dosage's accuracy limit."""
+    return {
+        "toleranceM": settings.DOSE_TOLERANCE_M,
+        "maxAccuracyM": dosage.visit_dose.__kwdefaults__["max_accuracy_m"],
+    }
 
 
 def schedule_window(
@@ -84,7 +89,7 @@ def schedule(*, officer: OfficerProfile, now: dt.datetime | None = None) -> dict
     return {
         "generated_at": now.isoformat(),
         "window": {"start": start.isoformat(), "end": end.isoformat()},
-        "inside_rule": INSIDE_RULE,
+        "inside_rule": inside_rule(),
         "plans": [
             {
                 "id": p.pk,

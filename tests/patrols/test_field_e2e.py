@@ -478,7 +478,7 @@ def test_live_inside_reading_agrees_with_the_dose_rule(chromium):
     hole = ring([(0.0015, 0.0001), (0.0035, 0.0001), (0.0035, 0.0009), (0.0015, 0.0009)])
     second = ring([(0.006, 0.002), (0.007, 0.002), (0.007, 0.0025), (0.006, 0.0025)])
     geometry = {"type": "MultiPolygon", "coordinates": [[outer, hole], [second]]}
-    rule = fieldapp.INSIDE_RULE
+    rule = fieldapp.inside_rule()
     rng = np.random.default_rng(14)
     n = 400
     lons = LON - 0.002 + rng.random(n) * 0.011

@@ -90,11 +90,10 @@ def test_window_stretches_to_the_end_of_a_shift_running_at_48_hours(me, now):
     assert until == end
 
 
-def test_inside_rule_is_the_dose_rule():
-    defaults = dosage.visit_dose.__kwdefaults__
-    assert {
-        "toleranceM": defaults["tolerance_m"], "maxAccuracyM": defaults["max_accuracy_m"]
-    } == fieldapp.INSIDE_RULE  # fmt: skip
+def test_inside_rule_is_the_dose_rule(settings):
+    settings.DOSE_TOLERANCE_M = 40
+    limit = dosage.visit_dose.__kwdefaults__["max_accuracy_m"]
+    assert fieldapp.inside_rule() == {"toleranceM": 40, "maxAccuracyM": limit}
 
 
 def test_briefing_from_the_run_figures_and_recent_notes(me, plan, now):
