@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from patrols import api, views, views_pages
+from patrols import api, views, views_pages, views_passive
 
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
     path("patrols/roster/", views_pages.roster, name="roster"),
+    path("patrols/location-pings/", views_passive.location_pings, name="location-pings"),
     path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
     path("patrols/mine/calendar/", views_pages.my_calendar, name="my-calendar"),
     path("patrols/calendar/<str:token>.ics", views.calendar_feed, name="officer-calendar"),

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from hotspots.ingest.errors import FileRejected
@@ -233,3 +234,50 @@ def test_default_hotspots_are_those_of_running_published_plans(crew):
         )
         == {}
     )
+
+
+# ---- the manager's page ----------------------------------------------------------------------
+
+PAGE = "/patrols/location-pings/"
+
+
+@pytest.mark.parametrize("persona", ["officer_client", "commander_client"])
+def test_page_is_for_managers_only(request, persona):
+    assert request.getfixturevalue(persona).get(PAGE).status_code == 403
+
+
+def test_manager_uploads_pings_and_links_units(manager_client, crew):
+    alpha, bravo = crew
+    form = {"force": alpha.force.pk, "columns": "unit=U,at=T,lon=X,lat=Y,accuracy=A"}
+    assert manager_client.get(PAGE).status_code == 200
+    response = manager_client.post(
+        PAGE, {**form, "unit": "BRAVO-2", "officer": bravo.pk}, follow=True
+    )
+    assert "Unit BRAVO-2" in response.content.decode()
+    good = SimpleUploadedFile(
+        "avls.csv", b"U,T,X,Y,A\nBRAVO-2,2025-07-01T20:00:00Z,-1.47,52.92,5\n"
+    )
+    response = manager_client.post(PAGE, {**form, "file": good}, follow=True)
+    assert "1 pings read, 1 new" in response.content.decode()
+    assert LocationPing.objects.get().officer == bravo
+
+    bad = SimpleUploadedFile(
+        "bad.csv",
+        b"U,T,X,Y,A\nBRAVO-2,2025-07-01T20:01:00Z,-1.47,52.92,5\nZULU,2025-07-01T20:02:00Z,1,2,5\n",
+    )
+    response = manager_client.post(PAGE, {**form, "file": bad})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing imported: 1 problem" in page
+    assert "<td>bad.csv</td><td>3</td><td>U</td>" in page
+    assert LocationPing.objects.count() == 1
+
+
+def test_unit_alias_of_another_forces_officer_is_refused(manager_client, crew):
+    alpha, _ = crew
+    stranger = OfficerFactory(force=ForceFactory(slug="elsewhere", name="Elsewhere"))
+    response = manager_client.post(
+        PAGE, {"force": alpha.force.pk, "unit": "X-1", "officer": stranger.pk}
+    )
+    assert "belongs to another force" in response.content.decode()
+    assert not UnitAlias.objects.filter(unit="X-1").exists()
