@@ -119,8 +119,25 @@
 
   // ---- the schedule: the rest of the shift and the next 48 hours ---------------------------
 
-  function scheduleKey() {
-    return `schedule-seen:${config.username}`;
+  // The schedule the officer last acknowledged, kept in the service worker's data cache so
+  // that signing out removes it with the other stored copies of their patrols.
+  const SEEN_CACHE = "field-data-v1";
+
+  function seenUrl() {
+    return `${urls.page}schedule-seen?for=${encodeURIComponent(config.username)}`;
+  }
+
+  async function loadSeen() {
+    if (!window.caches) return null;
+    const stored = await caches.match(seenUrl(), { cacheName: SEEN_CACHE });
+    return stored ? stored.json() : null;
+  }
+
+  async function saveSeen(data) {
+    if (!window.caches) return;
+    const cache = await caches.open(SEEN_CACHE);
+    await cache.put(seenUrl(), new Response(JSON.stringify(data),
+                                            { headers: { "Content-Type": "application/json" } }));
   }
 
   async function loadAssignments() {
@@ -259,9 +276,9 @@
   }
 
   async function noteChanges(data) {
-    const seen = await store.get(scheduleKey());
+    const seen = await loadSeen();
     if (!seen) {
-      await store.put(scheduleKey(), data); // the first schedule on this device is the baseline
+      await saveSeen(data); // the first schedule since sign-in is the baseline
       renderChanges([], data);
       return;
     }
@@ -278,7 +295,7 @@
   }
 
   async function acknowledgeChanges() {
-    if (schedule) await store.put(scheduleKey(), schedule);
+    if (schedule) await saveSeen(schedule);
     $("changes").hidden = true;
   }
 
