@@ -1,8 +1,10 @@
 """The officers' field app: an installable, offline-first page for logging visits on a tablet.
 
-The page is the app shell. Its service worker keeps the shell and today's assignments on the
-device, and the page keeps an outbox of finished visits and GPS pings in IndexedDB that it sends
-when the network allows; the API records each exactly once by its client UUID.
+The page is the app shell. Its service worker keeps the shell (with the map library) and the
+officer's schedule (the shift in progress and 48 hours ahead, with its hotspots' outlines and
+briefings: patrols.fieldapp) on the device, and the page keeps an outbox of finished visits and
+GPS pings in IndexedDB that it sends when the network allows; the API records each exactly once
+by its client UUID.
 
 The service worker script and the manifest are public: like the files under /static/ they hold
 no data, and browsers fetch manifests without cookies and must not see a login redirect in

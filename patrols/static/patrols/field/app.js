@@ -270,7 +270,7 @@
       }
     });
     old.forEach((a, id) => {
-      if (!fresh.has(id)) changes.push({ kind: "removed", text: `Cancelled: ${patrolLine(a)}`, start: a.start });
+      if (!fresh.has(id)) changes.push({ kind: "removed", text: `Removed: ${patrolLine(a)}`, start: a.start });
     });
     return changes.sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
   }
