@@ -85,6 +85,7 @@ def schedule(*, officer: OfficerProfile, now: dt.datetime | None = None) -> dict
     hotspot_ids.discard(None)
     hotspots = Hotspot.objects.filter(pk__in=hotspot_ids).select_related("run", "area")
     today = _visits_today(hotspot_ids, now)
+    reached = doses_reached(officer, hotspot_ids, now)
     plans = {a.plan_id: a.plan for a in assignments}
     return {
         "generated_at": now.isoformat(),
@@ -100,7 +101,13 @@ def schedule(*, officer: OfficerProfile, now: dt.datetime | None = None) -> dict
         ],  # fmt: skip
         "assignments": [_assignment(a, officer) for a in assignments],
         "hotspots": [
-            _hotspot(h, officer=officer, now=now, visits_today=today.get(h.pk, 0))
+            _hotspot(
+                h,
+                officer=officer,
+                now=now,
+                visits_today=today.get(h.pk, 0),
+                dose_reached=reached.get(h.pk),
+            )  # fmt: skip
             for h in sorted(hotspots, key=lambda h: (h.run_id, h.rank))
         ],
     }
@@ -124,7 +131,10 @@ def _assignment(a: PatrolAssignment, officer: OfficerProfile) -> dict:
     }
 
 
-def _hotspot(h: Hotspot, *, officer: OfficerProfile, now: dt.datetime, visits_today: int) -> dict:
+def _hotspot(
+    h: Hotspot, *, officer: OfficerProfile, now: dt.datetime, visits_today: int,
+    dose_reached: bool | None,
+) -> dict:  # fmt: skip
     return {
         "id": h.pk,
         "rank": h.rank,
@@ -134,8 +144,7 @@ def _hotspot(h: Hotspot, *, officer: OfficerProfile, now: dt.datetime, visits_to
         "centroid_lon": h.centroid_lon,
         "centroid_lat": h.centroid_lat,
         "visits_today": visits_today,
-        # Filled by the daily dose cap when a force sets one; None means no cap known here.
-        "dose_reached_today": None,
+        "dose_reached_today": dose_reached,
         "briefing": briefing(h, officer=officer, now=now),
     }
 
@@ -149,6 +158,20 @@ def _visits_today(hotspot_ids, now: dt.datetime) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["hotspot_id"]: row["n"] for row in rows}
+
+
+def doses_reached(officer: OfficerProfile, hotspot_ids, now: dt.datetime) -> dict[int, bool]:
+    """Whether each hotspot's patrol cap (a day's or a week's minutes) is reached today, from
+    the daily dose cap's selector, `patrols.selectors.dose_today`, where the service has one.
+    Hotspots missing from the answer (no cap known) read None: the app then says nothing."""
+    from patrols import selectors
+
+    dose_today = getattr(selectors, "dose_today", None)
+    if dose_today is None or not hotspot_ids:
+        return {}
+    day = timezone.localdate(now)
+    doses = dose_today(force=officer.force, day=day, hotspot_ids=list(hotspot_ids))
+    return {pk: bool(dose.dose_reached_today) for pk, dose in doses.items()}
 
 
 def briefing(h: Hotspot, *, officer: OfficerProfile, now: dt.datetime) -> dict:
@@ -242,9 +265,11 @@ def nearby(*, officer: OfficerProfile, lon: float, lat: float, now: dt.datetime 
         key=lambda pair: (pair[0], pair[1].pk),
     )[:NEARBY_SHOWN]
     today_counts = _visits_today([h.pk for _, h in ranked], now)
+    reached = doses_reached(officer, [h.pk for _, h in ranked], now)
     return [
         {"hotspot": h.pk, "rank": h.rank, "label": h.label, "distance_m": round(metres),
-         "visits_today": today_counts.get(h.pk, 0), "geometry": h.geometry,
+         "visits_today": today_counts.get(h.pk, 0), "dose_reached_today": reached.get(h.pk),
+         "geometry": h.geometry,
          "centroid_lon": h.centroid_lon, "centroid_lat": h.centroid_lat}
         for metres, h in ranked
     ]  # fmt: skip

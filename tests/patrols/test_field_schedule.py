@@ -225,3 +225,26 @@ def test_visits_of_other_officers_stay_counts(me, plan, now):
     text = str(data)
     assert data["hotspots"][0]["visits_today"] == 1
     assert "sam" not in text and other.collar_number not in text and "arrests" not in text
+
+
+def test_dose_reached_today_comes_from_the_dose_cap_selector(me, plan, now, monkeypatch):
+    from types import SimpleNamespace
+
+    from patrols import selectors
+
+    capped, free = _hotspot(plan, 1), _hotspot(plan, 2)
+    asked = []
+
+    def dose_today(*, force, day, hotspot_ids):
+        asked.append((force, day, sorted(hotspot_ids)))
+        return {capped.pk: SimpleNamespace(dose_reached_today=True)}
+
+    monkeypatch.setattr(selectors, "dose_today", dose_today, raising=False)
+    data = fieldapp.schedule(officer=me, now=now)
+    assert {h["id"]: h["dose_reached_today"] for h in data["hotspots"]} == {
+        capped.pk: True, free.pk: None
+    }  # fmt: skip
+    assert asked == [(me.force, dt.date(2026, 3, 14), sorted([capped.pk, free.pk]))]
+    lon, lat = _lonlat(capped.centroid_x, capped.centroid_y)
+    rows = fieldapp.nearby(officer=me, lon=lon, lat=lat, now=now)
+    assert {r["hotspot"]: r["dose_reached_today"] for r in rows} == {capped.pk: True, free.pk: None}
