@@ -312,3 +312,72 @@ class GpsPing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.at:%H:%M:%S}"
+
+
+class UnitAlias(models.Model):
+    """A vehicle or radio call sign in a force's location exports and the officer it stands
+    for, when the export names units rather than officers (patrols/passive.py)."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="unit_aliases")
+    unit = models.CharField(max_length=60)
+    officer = models.ForeignKey(
+        OfficerProfile, on_delete=models.CASCADE, related_name="unit_aliases"
+    )
+
+    class Meta:
+        ordering = ["force", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "unit"], name="unit_alias_unique_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.officer}"
+
+
+class LocationImport(models.Model):
+    """One file of passive location pings (vehicle or radio), read through a column mapping."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="location_imports")
+    file_name = models.CharField(max_length=255)
+    mapping = models.JSONField(default=dict)
+    rows = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0, help_text="Rows not already stored.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.rows} rows)"
+
+
+class LocationPing(models.Model):
+    """A passive location fix of an officer: WGS84 lon/lat, projected x/y (metres) and the
+    device's accuracy in metres. A fix already stored (officer, unit, time) is not added again."""
+
+    batch = models.ForeignKey(LocationImport, on_delete=models.CASCADE, related_name="pings")
+    officer = models.ForeignKey(
+        OfficerProfile, on_delete=models.CASCADE, related_name="location_pings"
+    )
+    unit = models.CharField(max_length=60, blank=True)
+    at = models.DateTimeField()
+    lon = models.FloatField()
+    lat = models.FloatField()
+    x = models.FloatField()
+    y = models.FloatField()
+    accuracy_m = models.FloatField()
+
+    class Meta:
+        ordering = ["officer", "at"]
+        indexes = [models.Index(fields=["officer", "at"], name="location_ping_officer_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer", "unit", "at"], name="location_ping_unique_fix"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from patrols import api, views, views_pages, views_roster
+from patrols import api, views, views_pages, views_passive, views_roster
 
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("patrols/roster/", views_roster.roster, name="roster"),
     path("patrols/roster/shifts/<int:pk>/", views_roster.shift_edit, name="roster-shift"),
     path("patrols/roster/leave/<int:pk>/", views_roster.leave_edit, name="roster-leave"),
+    path("patrols/location-pings/", views_passive.location_pings, name="location-pings"),
     path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
     path("patrols/mine/calendar/", views_pages.my_calendar, name="my-calendar"),
     path("patrols/calendar/<str:token>.ics", views.calendar_feed, name="officer-calendar"),

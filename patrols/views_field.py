@@ -1,8 +1,10 @@
 """The officers' field app: an installable, offline-first page for logging visits on a tablet.
 
-The page is the app shell. Its service worker keeps the shell and today's assignments on the
-device, and the page keeps an outbox of finished visits and GPS pings in IndexedDB that it sends
-when the network allows; the API records each exactly once by its client UUID.
+The page is the app shell. Its service worker keeps the shell (with the map library) and the
+officer's schedule (the shift in progress and 48 hours ahead, with its hotspots' outlines and
+briefings: patrols.fieldapp) on the device, and the page keeps an outbox of finished visits and
+GPS pings in IndexedDB that it sends when the network allows; the API records each exactly once
+by its client UUID.
 
 The service worker script and the manifest are public: like the files under /static/ they hold
 no data, and browsers fetch manifests without cookies and must not see a login redirect in
@@ -24,16 +26,26 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from core.permissions import IsOfficer
 from core.roles import OFFICER
 from core.views import role_required
+from patrols import fieldapp
 
 # Files the service worker keeps so that the page opens without a network.
 SHELL_FILES = (
     "core/app.css",
     "patrols/field/field.css",
     "patrols/field/outbox.js",
+    "patrols/field/fieldmap.js",
     "patrols/field/app.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet/leaflet.js",
+    "hotspots/map_base.js",
     "patrols/field/icon.svg",
     "patrols/field/icon-192.png",
     "patrols/field/icon-512.png",
@@ -67,6 +79,7 @@ def _page_config(request) -> dict:
     return {
         "username": request.user.get_username(),
         "pingSeconds": settings.FIELD_PING_SECONDS,
+        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         "urls": {
             "page": reverse("field-app"),
             "sw": reverse("field-sw"),
@@ -76,6 +89,8 @@ def _page_config(request) -> dict:
             "visits": reverse("api-visit-list"),
             "pings": reverse("api-visit-pings", args=[zero]).replace(str(zero), "{uuid}"),
             "nearest": reverse("api-nearest-hotspot"),
+            "schedule": reverse("api-my-schedule"),
+            "nearby": reverse("api-my-nearby"),
         },
     }
 
@@ -87,7 +102,11 @@ def service_worker(request):
         "page": reverse("field-app"),
         "logout": reverse("logout"),
         "assets": [reverse("field-manifest"), *(static(name) for name in SHELL_FILES)],
-        "data": [reverse("api-my-assignments"), reverse("api-visit-list")],
+        "data": [
+            reverse("api-my-assignments"),
+            reverse("api-visit-list"),
+            reverse("api-my-schedule"),
+        ],
     }
     body = get_template("patrols/field/sw.js").render({"config_json": json.dumps(config)})
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -148,3 +167,43 @@ def _digest() -> str:
             with open(path, "rb") as file:
                 digest.update(file.read())
     return digest.hexdigest()[:16]
+
+
+def _officer_of(request):
+    officer = getattr(request.user, "officer", None)
+    if officer is None:
+        raise PermissionDenied("Your account has no officer profile.")
+    return officer
+
+
+class MyScheduleApi(APIView):
+    """The signed-in officer's own published assignments from the start of the shift in
+    progress to 48 hours ahead, the hotspots in them and in the force's running plans (outline,
+    briefing, visits today), and the live inside-the-hotspot rule (officers only)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(fieldapp.schedule(officer=_officer_of(request)))
+
+
+class MyNearbyApi(APIView):
+    """Up to five hotspots nearest a position for an ad hoc visit, with distance and how many
+    visits each has had today (officers only; counts, not other officers' records)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
+        responses={200: dict},
+    )
+    def get(self, request):
+        officer = _officer_of(request)
+        try:
+            lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
+        except (KeyError, ValueError):
+            raise ValidationError({"detail": "Give lon and lat as numbers."}) from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses inf and nan
+            raise ValidationError({"detail": "lon must be within ±180 and lat within ±90."})
+        return Response(fieldapp.nearby(officer=officer, lon=lon, lat=lat))

@@ -78,7 +78,7 @@ def test_service_worker_is_scoped_to_the_app_and_lists_the_shell(anonymous_clien
     assert config["page"] == PAGE
     assert config["version"] == views_field.shell_version()
     assert MANIFEST in config["assets"]
-    assert set(config["data"]) == {"/api/my/assignments/", "/api/visits/"}
+    assert set(config["data"]) == {"/api/my/assignments/", "/api/visits/", "/api/my/schedule/"}
     for url in config["assets"]:
         if url.startswith("/static/"):
             assert finders.find(url.removeprefix("/static/")), url

@@ -16,9 +16,15 @@
   let clockTimer = null;
   let assignments = [];
   let assignmentsKnown = false; // false until the server or a stored copy has answered
+  let hotspots = new Map(); // id -> hotspot of the schedule (outline, briefing, visits today)
+  let schedule = null; // the last schedule answer (fresh or the stored copy)
+  let insideRule = { toleranceM: 25, maxAccuracyM: 100 };
+  let visitMap = null;
+  let briefMap = null;
+  let watchId = null; // the live position timer
+  let lastFix = null;
   let history = [];
   let syncState = null;
-  let adhocChoice = null;
 
   // ---- helpers --------------------------------------------------------------------------
 
@@ -111,21 +117,54 @@
     return result.savedAt ? `Offline: saved copy from ${dayTime(result.savedAt)}` : "Offline: saved copy";
   }
 
-  // ---- today's patrols ------------------------------------------------------------------
+  // ---- the schedule: the rest of the shift and the next 48 hours ---------------------------
+
+  // The schedule the officer last acknowledged, kept in the service worker's data cache so
+  // that signing out removes it with the other stored copies of their patrols.
+  const SEEN_CACHE = "field-data-v1";
+
+  function seenUrl() {
+    return `${urls.page}schedule-seen?for=${encodeURIComponent(config.username)}`;
+  }
+
+  async function loadSeen() {
+    if (!window.caches) return null;
+    const stored = await caches.match(seenUrl(), { cacheName: SEEN_CACHE });
+    return stored ? stored.json() : null;
+  }
+
+  async function saveSeen(data) {
+    if (!window.caches) return;
+    const cache = await caches.open(SEEN_CACHE);
+    await cache.put(seenUrl(), new Response(JSON.stringify(data),
+                                            { headers: { "Content-Type": "application/json" } }));
+  }
 
   async function loadAssignments() {
     const status = $("today-status");
     try {
-      const result = await getJson(dataUrl(urls.assignments, { date: localDate(new Date()) }));
-      assignments = result.data;
-      assignmentsKnown = true;
+      const result = await getJson(dataUrl(urls.schedule, {}));
+      applySchedule(result.data);
       status.textContent = sourceNote(result);
+      if (current && visitMap && !visitMap.hotspot && hotspots.has(current.hotspot)) {
+        visitMap.show(hotspots.get(current.hotspot)); // opened mid-visit before the schedule
+        renderInside(lastFix);
+      }
+      if (!result.cached) await noteChanges(result.data);
     } catch (error) {
       status.textContent = error.status === 403
-        ? "Signed out: sign in again to see today's patrols (visits you log are kept)."
-        : "Offline and no saved copy of today's patrols yet.";
+        ? "Signed out: sign in again to see your patrols (visits you log are kept)."
+        : "Offline and no saved copy of your patrols yet.";
     }
     renderAssignments();
+  }
+
+  function applySchedule(data) {
+    schedule = data;
+    assignments = data.assignments;
+    assignmentsKnown = true;
+    hotspots = new Map(data.hotspots.map((h) => [h.id, h]));
+    insideRule = data.inside_rule || insideRule;
   }
 
   function loggedAssignments() {
@@ -134,29 +173,175 @@
     return ids;
   }
 
+  function dayHeading(date) {
+    const today = localDate(new Date());
+    const tomorrow = localDate(new Date(Date.now() + 86400000));
+    const key = localDate(date);
+    const name = date.toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long" });
+    if (key === today) return `Today, ${name}`;
+    if (key === tomorrow) return `Tomorrow, ${name}`;
+    return name;
+  }
+
   function renderAssignments() {
     const list = $("assignments");
     const logged = loggedAssignments();
+    const now = Date.now();
     list.replaceChildren();
-    if (assignmentsKnown && !assignments.length) {
-      list.append(el("li", { class: "muted" }, "No patrols assigned for today."));
+    // Patrols that ended over 12 hours ago belong to an earlier shift.
+    const shown = assignments.filter((a) => Date.parse(a.end) > now - 12 * 3600000);
+    if (assignmentsKnown && !shown.length) {
+      list.append(el("li", { class: "muted" }, "No patrols assigned in the next 48 hours."));
     }
-    assignments.forEach((a) => {
+    let day = null;
+    shown.forEach((a) => {
+      const start = new Date(a.start);
+      if (localDate(start) !== day) {
+        day = localDate(start);
+        list.append(el("li", { class: "day-heading", "data-day": day }, dayHeading(start)));
+      }
       const done = a.status === "done" || logged.has(a.id);
-      list.append(el("li", { class: "assignment" + (done ? " done" : ""), "data-assignment": a.id },
+      const past = Date.parse(a.end) < now;
+      const running = !past && Date.parse(a.start) <= now;
+      const spot = hotspots.get(a.hotspot);
+      list.append(el("li", {
+        class: "assignment" + (done ? " done" : "") + (past ? " past" : "") + (running ? " now" : ""),
+        "data-assignment": a.id, "data-start": a.start,
+      },
         el("div", { class: "assignment-text" },
           el("strong", {}, `${hhmm(a.start)}–${hhmm(a.end)}`),
           el("span", {}, `Hotspot #${a.hotspot_rank}: ${a.hotspot_label}`),
-          done ? el("small", { class: "tag ok" }, "Visit logged") : null),
-        el("button", {
-          type: "button", class: "big-button start", disabled: current ? "" : null,
-          onclick: () => startVisit({ hotspot: a.hotspot, assignment: a.id,
-                                      label: `#${a.hotspot_rank} ${a.hotspot_label}` }),
-        }, done ? "Visit again" : "Start visit")));
+          a.with ? el("small", { class: "muted" }, `With ${a.with}`) : null,
+          done ? el("small", { class: "tag ok" }, "Visit logged") : null,
+          running && !done ? el("small", { class: "tag now" }, "Now") : null,
+          spot ? visitsToday(spot) : null),
+        el("div", { class: "assignment-actions" },
+          spot ? el("button", { type: "button", class: "brief-button",
+                                onclick: () => openBriefing(spot) }, "Briefing & map") : null,
+          el("button", {
+            type: "button", class: "big-button start", disabled: current ? "" : null,
+            onclick: () => startVisit({ hotspot: a.hotspot, assignment: a.id,
+                                        label: `#${a.hotspot_rank} ${a.hotspot_label}` }),
+          }, done ? "Visit again" : "Start visit"))));
     });
   }
 
-  // ---- ad hoc visits ------------------------------------------------------------------
+  // Visits at a hotspot today: the server's count when the schedule was fetched, plus this
+  // device's visits still waiting to be sent.
+  function visitsTodayCount(spot) {
+    const today = localDate(new Date());
+    const fetchedToday = schedule && localDate(new Date(schedule.generated_at)) === today;
+    const waiting = (syncState ? syncState.pending : []).filter((r) => r.kind === "visit" &&
+      r.status === "waiting" && r.body.hotspot === spot.id &&
+      localDate(new Date(r.body.started_at)) === today).length;
+    return (fetchedToday ? spot.visits_today || 0 : 0) + waiting;
+  }
+
+  function visitsToday(spot) {
+    const n = visitsTodayCount(spot);
+    const reached = spot.dose_reached_today
+      ? el("span", { class: "tag warn" }, "Dose reached today") : null;
+    return el("small", { class: "visits-today muted" },
+      `${plural(n, "visit")} here today`, reached ? " " : "", reached);
+  }
+
+  // ---- what changed since the officer last looked ---------------------------------------
+
+  function patrolLine(a) {
+    return `${dayTime(a.start)}–${hhmm(a.end)}, hotspot #${a.hotspot_rank} ${a.hotspot_label}`;
+  }
+
+  // Compare two schedules over the part both cover and that has not yet ended: patrols added,
+  // removed, and moved (other time or hotspot).
+  function diffSchedules(before, after) {
+    const now = Date.now();
+    const from = Math.max(Date.parse(before.window.start), Date.parse(after.window.start), now);
+    const to = Math.min(Date.parse(before.window.end), Date.parse(after.window.end));
+    const inScope = (a) => Date.parse(a.end) > from && Date.parse(a.start) < to;
+    const old = new Map(before.assignments.filter(inScope).map((a) => [a.id, a]));
+    const fresh = new Map(after.assignments.filter(inScope).map((a) => [a.id, a]));
+    const changes = [];
+    fresh.forEach((a, id) => {
+      const was = old.get(id);
+      if (!was) changes.push({ kind: "added", text: `New: ${patrolLine(a)}`, start: a.start });
+      else if (was.start !== a.start || was.end !== a.end || was.hotspot !== a.hotspot) {
+        changes.push({ kind: "moved", start: a.start,
+                       text: `Changed: ${patrolLine(was)} is now ${patrolLine(a)}` });
+      }
+    });
+    old.forEach((a, id) => {
+      if (!fresh.has(id)) changes.push({ kind: "removed", text: `Removed: ${patrolLine(a)}`, start: a.start });
+    });
+    return changes.sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
+  }
+
+  async function noteChanges(data) {
+    const seen = await loadSeen();
+    if (!seen) {
+      await saveSeen(data); // the first schedule since sign-in is the baseline
+      renderChanges([], data);
+      return;
+    }
+    renderChanges(diffSchedules(seen, data), data);
+  }
+
+  function renderChanges(changes, data) {
+    $("changes").hidden = changes.length === 0;
+    const list = $("changes-list");
+    list.replaceChildren(...changes.map((c) => el("li", { class: `change ${c.kind}` }, c.text)));
+    const plans = data.plans.filter((p) => p.published_at)
+      .map((p) => `${p.name} (published ${dayTime(p.published_at)})`);
+    $("changes-plans").textContent = plans.length ? `Current plans: ${plans.join("; ")}.` : "";
+  }
+
+  async function acknowledgeChanges() {
+    if (schedule) await saveSeen(schedule);
+    $("changes").hidden = true;
+  }
+
+  // ---- briefing: why a place is a hotspot, what colleagues saw there, and the map ---------
+
+  function openBriefing(spot) {
+    const b = spot.briefing;
+    $("briefing").hidden = false;
+    $("briefing").dataset.hotspot = spot.id;
+    $("briefing-title").textContent = `Hotspot #${spot.rank}: ${spot.label}`;
+    const why = $("briefing-why");
+    why.replaceChildren(
+      el("li", {}, `${b.incidents} incidents recorded ${b.period} (${b.source}).`),
+      b.top_categories.length ? el("li", {}, "Mostly: " + b.top_categories.map((c) =>
+        `${c.name} (${c.share === null ? c.count : Math.round(c.share * 100) + "%"})`).join(", ") + ".") : null,
+      b.peak.window ? el("li", {}, `Best patrol window: ${b.peak.window}.`) : null,
+      b.peak.hours ? el("li", {}, `Busiest hours ${b.peak.hours}; busiest days ${b.peak.days.join(" and ")}.`) : null,
+      el("li", { class: `trend ${b.trend.direction}` }, trendText(b.trend)));
+    $("briefing-today").replaceChildren(visitsToday(spot));
+    const notes = $("briefing-notes");
+    notes.replaceChildren(...b.notes.map((n) => el("li", {},
+      el("small", { class: "muted" }, `${dayTime(n.at)}${n.mine ? " · you" : ""}`), el("p", {}, n.text))));
+    if (!b.notes.length) notes.append(el("li", { class: "muted" }, "No notes from visits in the last 90 days."));
+    $("briefing-start").onclick = () => startVisit({ hotspot: spot.id, assignment: null,
+                                                     label: `#${spot.rank} ${spot.label}` });
+    $("briefing-start").disabled = !!current;
+    if (!briefMap) briefMap = window.FieldMap.create($("briefing-map"), config.tiles);
+    briefMap.show(spot);
+    watchPosition();
+    if (lastFix) briefMap.me(lastFix);
+    $("briefing").scrollIntoView({ block: "start" });
+  }
+
+  function trendText(trend) {
+    if (trend.direction === "unknown") return "Too few months to judge the trend.";
+    const words = { rising: "Rising", falling: "Falling", steady: "Steady" };
+    return `${words[trend.direction]}: ${trend.recent} incidents in the last three months ` +
+      `against ${trend.before} in the three before.`;
+  }
+
+  function closeBriefing() {
+    $("briefing").hidden = true;
+    if (!current) stopWatching();
+  }
+
+  // ---- ad hoc visits: the hotspots nearby ---------------------------------------------------
 
   async function findNearest() {
     const status = $("adhoc-status");
@@ -167,50 +352,113 @@
       status.textContent = "No GPS position: check that location is allowed for this app.";
       return;
     }
+    lastFix = fix;
     try {
-      const { data } = await getJson(`${urls.nearest}?lon=${fix.lon}&lat=${fix.lat}`);
-      offerAdhoc({ hotspot: data.hotspot, label: `#${data.rank} ${data.label}`,
-                   distance: data.distance_m });
-    } catch (error) {
-      if (error.status === 404) {
+      const { data } = await getJson(`${urls.nearby}?lon=${fix.lon}&lat=${fix.lat}`);
+      if (!data.length) {
         status.textContent = "There are no hotspots for your force.";
         return;
       }
-      offerNearestKnown(fix); // offline: the nearest of today's patrols' hotspots
+      offerNearby(data.map((h) => ({ ...h, id: h.hotspot, distance: h.distance_m })), "");
+    } catch (error) {
+      offerNearestKnown(fix); // offline: the hotspots of the saved schedule
     }
   }
 
   function offerNearestKnown(fix) {
-    const known = assignments.map((a) => ({
-      hotspot: a.hotspot, label: `#${a.hotspot_rank} ${a.hotspot_label}`,
-      distance: metres(fix, { lon: a.centroid_lon, lat: a.centroid_lat }),
-    })).sort((a, b) => a.distance - b.distance);
+    const known = Array.from(hotspots.values(), (h) => ({
+      ...h, hotspot: h.id, distance: metres(fix, { lon: h.centroid_lon, lat: h.centroid_lat }),
+    })).sort((a, b) => a.distance - b.distance).slice(0, 5);
     if (!known.length) {
-      $("adhoc-status").textContent = "Offline: the nearest hotspot can only be found online.";
+      $("adhoc-status").textContent = "Offline: hotspots nearby can only be found online.";
       return;
     }
-    offerAdhoc(known[0], "Offline: nearest of today's patrol hotspots. ");
+    offerNearby(known, "Offline: hotspots of your saved schedule; visit counts as last synced.");
   }
 
-  function offerAdhoc(choice, prefix) {
-    adhocChoice = choice;
-    const far = choice.distance > FAR_M ? " That is far: are you sure you are there?" : "";
-    $("adhoc-text").textContent =
-      `${prefix || ""}Hotspot ${choice.label}, about ${Math.round(choice.distance)} m away.${far}`;
+  function offerNearby(choices, note) {
+    const list = $("adhoc-list");
+    list.replaceChildren(...choices.map((c) => {
+      const spot = hotspots.get(c.hotspot) || { ...c, id: c.hotspot };
+      const far = c.distance > FAR_M ? " · far: are you there?" : "";
+      const label = `#${c.rank} ${c.label}`;
+      const count = hotspots.has(c.hotspot) ? visitsTodayCount(spot) : c.visits_today;
+      return el("li", { class: "nearby", "data-hotspot": c.hotspot },
+        el("div", { class: "assignment-text" },
+          el("strong", {}, `Hotspot ${label}`),
+          el("small", { class: "muted" }, `About ${Math.round(c.distance)} m away${far}`),
+          el("small", { class: "visits-today" }, `${plural(count, "visit")} here today`),
+          spot.dose_reached_today ? el("small", { class: "tag warn" }, "Dose reached today") : null),
+        el("div", { class: "assignment-actions" },
+          spot.briefing ? el("button", { type: "button", class: "brief-button",
+                                         onclick: () => openBriefing(spot) }, "Briefing & map") : null,
+          el("button", { type: "button", class: "big-button adhoc-start", disabled: current ? "" : null,
+                         onclick: () => startVisit({ hotspot: c.hotspot, assignment: null, label,
+                                                     geometry: c.geometry }) }, "Start visit here")));
+    }));
+    $("adhoc-text").textContent = note;
     $("adhoc-status").textContent = "";
     $("adhoc-result").hidden = false;
   }
 
+  // ---- position: a fix every few seconds while a map is open or a visit runs --------------
+  // (Repeated one-off fixes rather than watchPosition: a watch that sees no movement stops
+  // answering one-off requests in Chromium, which would starve the visit's GPS pings.)
+
+  const LIVE_MS = 5000;
+
+  function watchPosition() {
+    if (watchId !== null || !navigator.geolocation) return;
+    const tick = async () => {
+      const fix = await getFix(LIVE_MS * 2);
+      if (fix && watchId !== null) onFix(fix);
+    };
+    watchId = setInterval(tick, LIVE_MS);
+    tick();
+  }
+
+  function stopWatching() {
+    clearInterval(watchId);
+    watchId = null;
+  }
+
+  function onFix(fix) {
+    lastFix = fix;
+    if (briefMap && !$("briefing").hidden) briefMap.me(fix);
+    if (current) {
+      if (visitMap) visitMap.me(fix);
+      renderInside(fix);
+    }
+  }
+
+  function visitGeometry() {
+    if (!current) return null;
+    const spot = hotspots.get(current.hotspot);
+    return spot ? spot.geometry : current.geometry || null;
+  }
+
+  function renderInside(fix) {
+    const box = $("visit-inside");
+    const { state, distance } = window.FieldMap.insideState(fix, visitGeometry(), insideRule);
+    box.dataset.state = state;
+    box.textContent = state === "inside" ? "Inside the hotspot"
+      : state === "outside" ? `Outside the hotspot (about ${Math.round(distance)} m away)`
+        : !visitGeometry() ? "Hotspot outline not on this device"
+          : fix ? `GPS too rough (±${Math.round(fix.accuracy_m)} m) to tell` : "Waiting for GPS…";
+  }
+
   // ---- the visit in progress ----------------------------------------------------------
 
-  async function startVisit({ hotspot, assignment, label }) {
+  async function startVisit({ hotspot, assignment, label, geometry }) {
     if (current) return;
     const counts = Object.fromEntries(COUNTERS.map((name) => [name, 0]));
     current = { client_uuid: uuid4(), hotspot, assignment: assignment || null, label,
+                geometry: hotspots.has(hotspot) ? null : geometry || null,
                 user: config.username, started_at: new Date().toISOString(), start: null,
                 counts, notes: "", pings: 0, accuracy: null };
     await store.put("current", current);
     $("adhoc-result").hidden = true;
+    $("briefing").hidden = true;
     showVisit();
     const fix = await getFix();
     if (fix && current && !current.start) {
@@ -218,6 +466,7 @@
       current.accuracy = fix.accuracy_m;
       await save();
       renderVisitMeta();
+      onFix(fix);
     }
   }
 
@@ -239,12 +488,20 @@
     clearInterval(pingTimer);
     pingTimer = setInterval(ping, config.pingSeconds * 1000);
     $("visit-panel").scrollIntoView({ block: "start" });
+    if (!visitMap) visitMap = window.FieldMap.create($("visit-map"), config.tiles);
+    const spot = hotspots.get(current.hotspot);
+    visitMap.show(spot || (current.geometry
+      ? { geometry: current.geometry, rank: "", label: current.label } : null));
+    renderInside(lastFix);
+    if (lastFix) visitMap.me(lastFix);
+    watchPosition();
   }
 
   function hideVisit() {
     clearInterval(pingTimer);
     clearInterval(clockTimer);
     $("visit-panel").hidden = true;
+    if ($("briefing").hidden) stopWatching();
     renderAssignments();
   }
 
@@ -277,6 +534,7 @@
     visit.accuracy = fix.accuracy_m;
     await save();
     renderVisitMeta();
+    onFix(fix);
   }
 
   async function count(name, step) {
@@ -478,7 +736,9 @@
     $("end-visit").addEventListener("click", endVisit);
     $("discard-visit").addEventListener("click", discardVisit);
     $("adhoc-find").addEventListener("click", findNearest);
-    $("adhoc-start").addEventListener("click", () => adhocChoice && startVisit(adhocChoice));
+    $("changes-seen").addEventListener("click", acknowledgeChanges);
+    $("briefing-close").addEventListener("click", closeBriefing);
+    setInterval(renderAssignments, 60000); // "Now" and past patrols move on with the clock
     $("sync-now").addEventListener("click", () => sync.run());
     window.addEventListener("online", () => { loadAssignments(); loadHistory(); });
 

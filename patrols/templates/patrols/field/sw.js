@@ -6,7 +6,9 @@
 
 const CONFIG = {{ config_json|safe }};
 const SHELL = "field-shell-" + CONFIG.version; // replaced whole when the shell changes
-const DATA = "field-data-v1"; // the page and API answers, kept across shell versions
+// The page and API answers, kept across shell versions; app.js keeps the officer's last
+// acknowledged schedule here too, so that signing out removes it.
+const DATA = "field-data-v1";
 const PAGE_WAIT_MS = 4000; // poor signal: show the stored page rather than a blank screen
 const DATA_WAIT_MS = 6000;
 
