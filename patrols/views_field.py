@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from core.permissions import IsOfficer
 from core.roles import OFFICER
 from core.views import role_required
+from hotspots.maps import map_base
 from patrols import fieldapp
 
 # Files the service worker keeps so that the page opens without a network.
@@ -45,6 +46,7 @@ SHELL_FILES = (
     "patrols/field/app.js",
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet/leaflet.js",
+    "core/basemap.js",
     "hotspots/map_base.js",
     "patrols/field/icon.svg",
     "patrols/field/icon-192.png",
@@ -79,7 +81,7 @@ def _page_config(request) -> dict:
     return {
         "username": request.user.get_username(),
         "pingSeconds": settings.FIELD_PING_SECONDS,
-        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
+        "base": map_base(getattr(getattr(request.user, "officer", None), "force", None)),
         "urls": {
             "page": reverse("field-app"),
             "sw": reverse("field-sw"),

@@ -322,7 +322,7 @@
     $("briefing-start").onclick = () => startVisit({ hotspot: spot.id, assignment: null,
                                                      label: `#${spot.rank} ${spot.label}` });
     $("briefing-start").disabled = !!current;
-    if (!briefMap) briefMap = window.FieldMap.create($("briefing-map"), config.tiles);
+    if (!briefMap) briefMap = window.FieldMap.create($("briefing-map"), config.base);
     briefMap.show(spot);
     watchPosition();
     if (lastFix) briefMap.me(lastFix);
@@ -488,7 +488,7 @@
     clearInterval(pingTimer);
     pingTimer = setInterval(ping, config.pingSeconds * 1000);
     $("visit-panel").scrollIntoView({ block: "start" });
-    if (!visitMap) visitMap = window.FieldMap.create($("visit-map"), config.tiles);
+    if (!visitMap) visitMap = window.FieldMap.create($("visit-map"), config.base);
     const spot = hotspots.get(current.hotspot);
     visitMap.show(spot || (current.geometry
       ? { geometry: current.geometry, rank: "", label: current.label } : null));

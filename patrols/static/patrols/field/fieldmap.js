@@ -2,8 +2,9 @@
 // and whether that position counts as inside the hotspot by the dose rule of patrols/dosage.py
 // (a fix is inside when its accuracy circle, widened by a tolerance, reaches the outline; a
 // fix rougher than the rule's limit is unusable). Leaflet and the maps' shared base
-// (hotspots/map_base.js) as on the staff maps; base tiles only when MAP_TILE_URL is set, and a
-// plain outline on a neutral background, with the hotspot's label, when tiles cannot load.
+// (hotspots/map_base.js on core/basemap.js) as on the staff maps: base tiles from MAP_TILE_URL,
+// and when none can load, the outline on a neutral background with the hotspot's label and the
+// street names of police.uk map points.
 (function () {
   "use strict";
 
@@ -75,29 +76,14 @@
   }
 
   // A map in `el` showing one hotspot and the officer. Returns { show(hotspot), me(fix) }.
-  function create(el, tiles) {
+  function create(el, base) {
     const { baseMap, esc } = window.HotspotMaps;
-    const map = baseMap(el, tiles);
+    const map = baseMap(el, base);
     const box = el.closest(".field-map") || el;
-    let tileLayer = null;
-    map.eachLayer((layer) => { if (layer instanceof L.TileLayer) tileLayer = layer; });
-    let tileLoaded = false;
-    let tileErrors = 0;
-    function fallback(why) {
-      box.dataset.tiles = why;
-      if (tileLayer) {
-        map.removeLayer(tileLayer);
-        tileLayer = null;
-      }
-    }
-    if (tileLayer) {
-      box.dataset.tiles = "loading";
-      tileLayer.on("tileload", () => { tileLoaded = true; box.dataset.tiles = "on"; });
-      // A few failures before any tile arrives: offline or blocked, so show the plain map.
-      tileLayer.on("tileerror", () => { tileErrors += 1; if (!tileLoaded && tileErrors >= 2) fallback("failed"); });
-    } else {
-      box.dataset.tiles = "off";
-    }
+    // The shared base (core/basemap.js) says how the tiles stand; the field card follows it.
+    const follow = () => (box.dataset.tiles = el.dataset.tiles || "off");
+    follow();
+    new MutationObserver(follow).observe(el, { attributes: true, attributeFilter: ["data-tiles"] });
     let outline = null;
     let area = null;
     let dot = null;

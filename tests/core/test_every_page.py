@@ -4,7 +4,9 @@ horizontal overflow.
 
 The world is small but complete: a force with two years of incidents, a finished hotspot run, a
 published plan with an officer on duty, a reduction report and live calls, so that each page
-shows its real content rather than an empty state.
+shows its real content rather than an empty state. (It lives in tests/core so that it runs
+before the transactional tests that do not restore the database: its serialized rollback needs
+the content types as the migrations left them.)
 """
 
 from __future__ import annotations
