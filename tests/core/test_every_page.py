@@ -120,7 +120,7 @@ def pages(world) -> dict[str | None, list[str]]:
             f"/hotspots/runs/{run.pk}/", "/hotspots/compare/", "/patrols/plans/",
             f"/patrols/plans/{plan.pk}/", "/patrols/roster/", "/evaluations/",
             f"/evaluations/{evaluation.pk}/", f"/jobs/{run.job_id}/", "/calls/live/",
-            f"/hotspots/runs/{run.pk}/delete/",
+            f"/hotspots/runs/{run.pk}/delete/", "/patrols/location-pings/",
         ],
         "chris": ["/commander/", "/hotspots/", f"/hotspots/runs/{run.pk}/", "/evaluations/",
                   f"/evaluations/{evaluation.pk}/"],
