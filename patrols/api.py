@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from core.permissions import HasRole, IsManager, IsManagerOrCommander, IsOfficer
 from core.roles import MANAGER, OFFICER, has_role
 from core.serializers import JobSerializer
-from patrols import selectors
+from patrols import delivery, selectors
 from patrols.models import PatrolAssignment, PatrolVisit
 from patrols.serializers import (
     AssignmentSerializer,
@@ -274,21 +274,23 @@ class VisitPingsApi(APIView):
 
 
 class DoseApi(APIView):
-    """Planned against delivered patrol minutes of a plan, by hotspot, day, officer or
-    assignment, with minutes inside the hotspot and Koper bands (aggregates)."""
+    """Planned against delivered patrol minutes of a plan, by hotspot, day, officer, team or
+    assignment (ad hoc visits on one row), with delivered minutes by source (GPS, logged and
+    not verified by GPS, passive location), Koper bands and visit outcomes (aggregates). The
+    definition of delivered is patrols.delivery's, as on every other page."""
 
     permission_classes = [IsManagerOrCommander]
 
     @extend_schema(
-        parameters=[OpenApiParameter("group_by", str, enum=list(selectors.GROUPS))],
+        parameters=[OpenApiParameter("group_by", str, enum=list(delivery.GROUPS))],
         responses=DoseRowSerializer(many=True),
     )
     def get(self, request, pk: int):
         plan = get_object_or_404(selectors.plan_list(), pk=pk)
         group_by = request.query_params.get("group_by", "hotspot")
-        if group_by not in selectors.GROUPS:
-            raise ValidationError({"group_by": f"One of {', '.join(selectors.GROUPS)}."})
-        rows = selectors.dose_table(plan=plan, group_by=group_by)
+        if group_by not in delivery.GROUPS:
+            raise ValidationError({"group_by": f"One of {', '.join(delivery.GROUPS)}."})
+        rows = delivery.plan_delivery(plan).rows(group_by)
         return Response(DoseRowSerializer(rows, many=True).data)
 
 

@@ -1,7 +1,6 @@
 import datetime as dt
-from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from patrols.models import (
@@ -54,65 +53,6 @@ def visit_list(*, user):
         return visits
     officer = getattr(user, "officer", None)
     return visits.filter(officer=officer) if officer else visits.none()
-
-
-GROUPS = ("hotspot", "day", "officer", "assignment")
-
-
-def dose_table(*, plan: PatrolPlan, group_by: str) -> list[dict]:
-    """Planned against delivered patrol minutes for a plan, per hotspot, day, officer or
-    assignment. Delivered counts visits logged against the plan's assignments or, ad hoc, at
-    its hotspots during its days."""
-    zone = timezone.get_current_timezone()
-    rows: dict[str, dict] = defaultdict(_dose_row)
-    for a in plan.assignments.with_details().exclude(status=PatrolAssignment.Status.CANCELLED):
-        key, label = _group(group_by, a, a.start.astimezone(zone).date(), a.officer, a)
-        rows[key]["label"] = label
-        rows[key]["planned_minutes"] += (a.end - a.start).total_seconds() / 60
-    for v in _plan_visits(plan, zone):
-        key, label = _group(
-            group_by, v, v.started_at.astimezone(zone).date(), v.officer, v.assignment
-        )
-        row = rows[key]
-        row["label"] = row["label"] or label
-        row["delivered_minutes"] += v.minutes
-        row["minutes_inside"] += v.minutes_inside
-        row["visits"] += 1
-        if v.band:
-            row["bands"][v.band] = row["bands"].get(v.band, 0) + 1
-    return [{"key": key, **row} for key, row in sorted(rows.items())]
-
-
-def _dose_row() -> dict:
-    return {"label": "", "planned_minutes": 0.0, "delivered_minutes": 0.0, "minutes_inside": 0.0,
-            "visits": 0, "bands": {}}  # fmt: skip
-
-
-def _group(group_by: str, item, day: dt.date, officer, assignment) -> tuple[str, str]:
-    if group_by == "day":
-        return day.isoformat(), f"{day:%a %-d %b}"
-    if group_by == "officer":
-        return f"{officer.collar_number}", str(officer)
-    if group_by == "assignment":
-        if assignment is None:
-            return "ad hoc", "Ad hoc visits"
-        return f"{assignment.pk:08d}", f"#{assignment.hotspot.rank} {assignment.start:%a %H:%M}"
-    return f"{item.hotspot.rank:04d}", f"#{item.hotspot.rank} {item.hotspot.label}"
-
-
-def _plan_visits(plan: PatrolPlan, zone):
-    start = dt.datetime.combine(plan.first_day, dt.time.min, zone)
-    end = dt.datetime.combine(plan.last_day + dt.timedelta(days=1), dt.time.min, zone)
-    hotspots = plan.plan_hotspots.values_list("hotspot_id", flat=True)
-    return PatrolVisit.objects.with_details().filter(
-        Q(assignment__plan=plan)
-        | Q(
-            assignment__isnull=True,
-            hotspot_id__in=hotspots,
-            started_at__gte=start,
-            started_at__lt=end,
-        )
-    )
 
 
 def nearest_hotspot(*, officer, lon: float, lat: float):

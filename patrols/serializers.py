@@ -237,10 +237,23 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class DoseRowSerializer(serializers.Serializer):
+    """A row of patrols.delivery: planned against delivered minutes of one group."""
+
     key = serializers.CharField()
     label = serializers.CharField()
     planned_minutes = serializers.FloatField()
     delivered_minutes = serializers.FloatField()
-    minutes_inside = serializers.FloatField()
+    verified_minutes = serializers.FloatField(
+        help_text="Delivered minutes measured by location (GPS fixes or passive pings)."
+    )
+    unverified_minutes = serializers.FloatField(
+        help_text="Logged visit lengths counted for visits with no usable GPS fix."
+    )
+    minutes_by_source = serializers.DictField(child=serializers.FloatField())
+    minutes_inside = serializers.FloatField(help_text="Minutes inside measured by GPS.")
+    assignments = serializers.IntegerField()
     visits = serializers.IntegerField()
+    ad_hoc_visits = serializers.IntegerField()
+    verified_visits = serializers.IntegerField()
     bands = serializers.DictField(child=serializers.IntegerField())
+    outcomes = serializers.DictField(child=serializers.IntegerField())

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.roles import COMMANDER, MANAGER, OFFICER, has_role
 from core.views import role_required
 from hotspots.models import Hotspot
-from patrols import selectors
+from patrols import delivery, selectors
 from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, ShiftForm, next_monday
 from patrols.models import PatrolAssignment
 from patrols.services.calendar import calendar_token_revoke, calendar_token_rotate
@@ -100,7 +100,7 @@ def plan_detail(request, pk: int):
         "timeline": plan_timeline(plan, assignments),
         "assignments": assignments,
         "move_form": AssignmentForm(),
-        "dose": selectors.dose_table(plan=plan, group_by="hotspot"),
+        **_delivery_context(plan),
         "hotspot_items": [_with_windows_json(item) for item in plan.plan_hotspots.all()],
         "other_hotspots": plan.run.hotspots.exclude(
             pk__in=plan.plan_hotspots.values("hotspot_id")
@@ -109,6 +109,12 @@ def plan_detail(request, pk: int):
         else [],
     }
     return render(request, "patrols/plan_detail.html", context)
+
+
+def _delivery_context(plan) -> dict:
+    """Planned against delivered by hotspot, and the plan's total (patrols.delivery)."""
+    delivered = delivery.plan_delivery(plan)
+    return {"dose": delivered.rows("hotspot"), "dose_total": delivered.total()}
 
 
 def _plan_action(request, plan):
