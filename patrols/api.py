@@ -11,12 +11,13 @@ from rest_framework.views import APIView
 from core.permissions import HasRole, IsManager, IsManagerOrCommander, IsOfficer
 from core.roles import MANAGER, OFFICER, has_role
 from core.serializers import JobSerializer
-from patrols import delivery, selectors
+from patrols import delivery, returns, selectors
 from patrols.models import PatrolAssignment, PatrolVisit
 from patrols.serializers import (
     AssignmentSerializer,
     AssignmentUpdateSerializer,
     DoseRowSerializer,
+    FunderReturnSerializer,
     LeaveSerializer,
     OfficerSerializer,
     PingSerializer,
@@ -36,6 +37,8 @@ from patrols.services.plans import (
 )
 from patrols.services.roster import RosterError, leave_create, shift_create
 from patrols.services.visits import VisitConflict, VisitError, pings_record, visit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class IsOfficerOrManager(HasRole):
@@ -292,6 +295,52 @@ class DoseApi(APIView):
             raise ValidationError({"group_by": f"One of {', '.join(delivery.GROUPS)}."})
         rows = delivery.plan_delivery(plan).rows(group_by)
         return Response(DoseRowSerializer(rows, many=True).data)
+
+
+RETURN_PARAMETERS = [
+    OpenApiParameter("force", str, description="The force's slug (optional with one force)."),
+    OpenApiParameter("period", str, description="YYYY-MM, YYYY-Qn or YYYY.", required=True),
+]
+
+
+def _funder_return(request):
+    try:
+        force = returns.return_force(request.query_params.get("force"))
+        return returns.funder_return(force=force, period=request.query_params.get("period", ""))
+    except returns.ReturnError as error:
+        field, _, message = str(error).partition(": ")
+        raise ValidationError({field: [message]}) from None
+
+
+class FunderReturnApi(APIView):
+    """The funder's return of a force for a month, quarter or year: per hotspot and in total,
+    patrol hours planned and delivered (and verified by GPS), patrols, arrests, stop-searches,
+    dispersal directions, ASB warnings, people engaged and intelligence reports (managers and
+    commanders)."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    @extend_schema(parameters=RETURN_PARAMETERS, responses=FunderReturnSerializer)
+    def get(self, request):
+        return Response(FunderReturnSerializer(_funder_return(request)).data)
+
+
+class FunderReturnFileApi(APIView):
+    """The funder's return as CSV or as an XLSX workbook (managers and commanders)."""
+
+    permission_classes = [IsManagerOrCommander]
+    TYPES = {"csv": "text/csv", "xlsx": XLSX}
+
+    @extend_schema(
+        parameters=RETURN_PARAMETERS, responses={200: OpenApiResponse(description="CSV or XLSX")}
+    )
+    def get(self, request, kind: str):
+        report = _funder_return(request)
+        body = returns.return_csv(report) if kind == "csv" else returns.return_xlsx(report)
+        response = HttpResponse(body, content_type=self.TYPES[kind])
+        name = f"patrol-return-{report.period}.{kind}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class NearestHotspotApi(APIView):

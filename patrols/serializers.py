@@ -257,3 +257,36 @@ class DoseRowSerializer(serializers.Serializer):
     verified_visits = serializers.IntegerField()
     bands = serializers.DictField(child=serializers.IntegerField())
     outcomes = serializers.DictField(child=serializers.IntegerField())
+
+
+class ReturnLineSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    hotspot = serializers.CharField()
+    planned_patrols = serializers.IntegerField()
+    planned_hours = serializers.FloatField()
+    delivered_hours = serializers.FloatField()
+    verified_hours = serializers.FloatField(help_text="Delivered hours measured by GPS.")
+    patrols = serializers.IntegerField(help_text="Visits logged, planned and ad hoc.")
+    ad_hoc_patrols = serializers.IntegerField()
+    arrests = serializers.IntegerField()
+    stop_searches = serializers.IntegerField()
+    dispersals = serializers.IntegerField(help_text="Dispersal directions.")
+    asb_warnings = serializers.IntegerField()
+    people_engaged = serializers.IntegerField()
+    intelligence_reports = serializers.IntegerField()
+
+
+class FunderReturnSerializer(serializers.Serializer):
+    force = serializers.CharField()
+    period = serializers.CharField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    lines = ReturnLineSerializer(many=True)
+    total = ReturnLineSerializer()
+    made_at = serializers.DateTimeField()
+    attribution = serializers.SerializerMethodField()
+
+    def get_attribution(self, report) -> str:
+        from patrols.returns import ATTRIBUTION
+
+        return ATTRIBUTION

@@ -5,6 +5,7 @@ from patrols import api, views, views_pages
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
+    path("patrols/returns/", views_pages.funder_return, name="funder-return"),
     path("patrols/roster/", views_pages.roster, name="roster"),
     path("patrols/mine/", views_pages.my_patrols, name="my-patrols"),
     path("patrols/mine/calendar/", views_pages.my_calendar, name="my-calendar"),
@@ -29,6 +30,19 @@ urlpatterns = [
         "api/visits/<uuid:client_uuid>/pings/", api.VisitPingsApi.as_view(), name="api-visit-pings"
     ),
     path("api/plans/<int:pk>/dose/", api.DoseApi.as_view(), name="api-plan-dose"),
+    path("api/returns/", api.FunderReturnApi.as_view(), name="api-funder-return"),
+    path(
+        "api/returns/return.csv",
+        api.FunderReturnFileApi.as_view(),
+        {"kind": "csv"},
+        name="api-funder-return-csv",
+    ),
+    path(
+        "api/returns/return.xlsx",
+        api.FunderReturnFileApi.as_view(),
+        {"kind": "xlsx"},
+        name="api-funder-return-xlsx",
+    ),
     path("api/hotspots/nearest/", api.NearestHotspotApi.as_view(), name="api-nearest-hotspot"),
     path("", include("patrols.urls_field")),
 ]

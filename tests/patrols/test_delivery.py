@@ -188,3 +188,34 @@ def test_a_passive_source_adds_only_minutes_beyond_the_visits(planted, monkeypat
     assert total.visits == 4  # passive time is not a visit
     by_officer = {r.key: r for r in found.rows("officer")}
     assert by_officer["88"].delivered_minutes == pytest.approx(30)
+
+
+def _xlsx_rows(body: bytes) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+
+
+def test_the_funder_return_agrees_on_page_csv_xlsx_and_api(
+    planted, manager_client, commander_client
+):
+    query = {"force": planted.plan.force.slug, "period": f"{planted.plan.first_day:%Y-%m}"}
+    hours = round(DELIVERED / 60, 1)
+    api = commander_client.get("/api/returns/", query).json()
+    assert api["total"]["delivered_hours"] == pytest.approx(DELIVERED / 60)
+    assert api["total"]["verified_hours"] == pytest.approx(VERIFIED / 60)
+    assert (api["total"]["patrols"], api["total"]["ad_hoc_patrols"]) == (4, 1)
+    assert api["total"]["asb_warnings"] == 12 and api["total"]["intelligence_reports"] == 4
+    assert "Open Government Licence" in api["attribution"]
+    page = manager_client.get("/patrols/returns/", query).content.decode()
+    found = re.search(r'class="total" data-delivered-hours="([\d.]+)"', page)
+    assert float(found.group(1)) == pytest.approx(DELIVERED / 60, abs=1e-4)
+    assert "Open Government Licence" in page
+    csv_text = manager_client.get("/api/returns/return.csv", query).content.decode()
+    total_line = next(line for line in csv_text.splitlines() if line.startswith(",Total,"))
+    assert float(total_line.split(",")[4]) == hours
+    workbook = manager_client.get("/api/returns/return.xlsx", query).content
+    total_row = next(row for row in _xlsx_rows(workbook) if row[1] == "Total")
+    assert total_row[4] == hours and total_row[5] == round(VERIFIED / 60, 1)
