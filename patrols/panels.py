@@ -1,14 +1,16 @@
-"""The manager's home-page card "Patrols delivered" (registered with core.panels): planned
-against delivered hours of the published plans running now or lately, from patrols.delivery."""
+"""The home-page cards of patrols (registered with core.panels): "Patrols delivered" for
+managers, from patrols.delivery, and "Legitimacy guardrails" for managers and commanders."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.panels import manager_panel
-from patrols import delivery
+from core.panels import commander_panel, manager_panel
+from hotspots.models import Force
+from patrols import delivery, selectors
 from patrols.models import PatrolPlan
 
 SHOWN = 5
@@ -29,3 +31,29 @@ def patrols_delivered(request: HttpRequest) -> str:
         return ""
     rows = [(plan, delivery.plan_delivery(plan).total()) for plan in plans]
     return render_to_string("patrols/_delivery_card.html", {"rows": rows}, request=request)
+
+
+@manager_panel("patrols.guardrails")
+@commander_panel("patrols.guardrails")
+def guardrails(request: HttpRequest) -> str:
+    """Flagged hotspots of each force with published plans, over GUARDRAIL_DAYS to today."""
+    last = timezone.localdate()
+    first = last - dt.timedelta(days=settings.GUARDRAIL_DAYS - 1)
+    forces = Force.objects.filter(plans__status=PatrolPlan.Status.PUBLISHED).distinct()
+    found = []
+    for force in forces.order_by("name"):
+        rows = selectors.legitimacy_checks(
+            force=force, first_day=first, last_day=last, alpha=settings.GUARDRAIL_FDR
+        )
+        if not rows:
+            continue
+        for row in rows:
+            row["check_list"] = [row["checks"][name] for name, _ in selectors.GUARDRAIL_MEASURES]
+        found.append((force, rows, [row for row in rows if row["flagged"]]))
+    if not found:
+        return ""
+    context = {
+        "forces": found, "first_day": first, "last_day": last,
+        "measures": selectors.GUARDRAIL_MEASURES, "alpha_percent": settings.GUARDRAIL_FDR * 100,
+    }  # fmt: skip
+    return render_to_string("patrols/_guardrails_card.html", context, request=request)

@@ -114,3 +114,32 @@ def patrolled_hotspots(*, force, day: dt.date) -> list[PlanHotspot]:
     for ph in running:
         ph.assignments_today = counts.get((ph.plan_id, ph.hotspot_id), 0)
     return running
+
+
+GUARDRAIL_MEASURES = (("stop_searches", "Stop-searches"), ("arrests", "Arrests"))
+
+
+def legitimacy_checks(*, force, first_day: dt.date, last_day: dt.date, alpha: float = 0.05):
+    """Per hotspot of the force, stop-searches and arrests per delivered patrol hour against
+    the programme-wide rate (patrols.guardrails: Poisson exact test, FDR corrected), over
+    local days `first_day`..`last_day`. Rows are hotspots with any patrol time or outcome;
+    each has `checks` {measure: RateCheck} and `flagged` (any measure)."""
+    from patrols.delivery import Scope, delivery
+    from patrols.guardrails import rate_checks
+
+    found = delivery(Scope(first_day, last_day, force_id=force.pk))
+    rows = found.rows("hotspot")
+    hours = [row.delivered_hours for row in rows]
+    by_measure = {
+        name: rate_checks([row.outcomes[name] for row in rows], hours, alpha=alpha)
+        for name, _ in GUARDRAIL_MEASURES
+    }
+    return [
+        {
+            "label": row.label,
+            "hours": row.delivered_hours,
+            "checks": {name: by_measure[name][i] for name, _ in GUARDRAIL_MEASURES},
+            "flagged": any(by_measure[name][i].flagged for name, _ in GUARDRAIL_MEASURES),
+        }
+        for i, row in enumerate(rows)
+    ]

@@ -162,6 +162,8 @@ def schedule_request(plan: PatrolPlan, *, solver: str = "cpsat") -> scheduling.S
         locked=tuple(_locked(a, zone) for a in _locked_assignments(plan)),
         solver=solver,
         timezone=settings.TIME_ZONE,
+        cap_day_minutes=plan.caps[0],
+        cap_week_minutes=plan.caps[1],
     )
 
 
