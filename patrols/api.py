@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from patrols.serializers import (
     AssignmentSerializer,
     AssignmentUpdateSerializer,
     DoseRowSerializer,
+    DoseTodaySerializer,
     FunderReturnSerializer,
     LeaveSerializer,
     OfficerSerializer,
@@ -365,8 +367,29 @@ class NearestHotspotApi(APIView):
             return Response(
                 {"detail": "No hotspots for your force."}, status=status.HTTP_404_NOT_FOUND
             )
-        return Response({"hotspot": hotspot.pk, "rank": hotspot.rank, "label": hotspot.label,
-                         "distance_m": round(metres), "geometry": hotspot.geometry})  # fmt: skip
+        dose = selectors.dose_today(
+            force=officer.force, day=timezone.localdate(), hotspot_ids=[hotspot.pk]
+        ).get(hotspot.pk)
+        return Response({
+            "hotspot": hotspot.pk, "rank": hotspot.rank, "label": hotspot.label,
+            "distance_m": round(metres), "geometry": hotspot.geometry,
+            "dose_reached_today": bool(dose and dose.dose_reached_today),
+            "dose_today": DoseTodaySerializer(dose).data if dose else None,
+        })  # fmt: skip
+
+
+class DoseTodayApi(APIView):
+    """Officers: for each hotspot of your force's plans running today, the patrol minutes
+    delivered there today and this week by everyone, the caps, and `dose_reached_today` (the
+    cap is reached: patrol elsewhere)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses=DoseTodaySerializer(many=True))
+    def get(self, request):
+        officer = _officer_of(request)
+        doses = selectors.dose_today(force=officer.force, day=timezone.localdate())
+        return Response(DoseTodaySerializer(list(doses.values()), many=True).data)
 
 
 def _officer_of(request):

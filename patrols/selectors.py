@@ -1,4 +1,6 @@
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
@@ -143,3 +145,60 @@ def legitimacy_checks(*, force, first_day: dt.date, last_day: dt.date, alpha: fl
         }
         for i, row in enumerate(rows)
     ]
+
+
+@dataclass(frozen=True)
+class DoseToday:
+    """Patrol minutes delivered at a hotspot today and this ISO week (patrols.delivery, all
+    officers) against the caps of the plans patrolling it (None: no cap)."""
+
+    hotspot_id: int
+    minutes_today: float
+    minutes_this_week: float
+    cap_day_minutes: int | None
+    cap_week_minutes: int | None
+
+    @property
+    def dose_reached_today(self) -> bool:
+        """True when today's or this week's cap is reached: patrol elsewhere."""
+        day, week = self.cap_day_minutes, self.cap_week_minutes
+        return (day is not None and self.minutes_today >= day) or (
+            week is not None and self.minutes_this_week >= week
+        )
+
+
+def dose_today(*, force, day: dt.date, hotspot_ids=None) -> dict[int, DoseToday]:
+    """For each hotspot of the force's published plans running on `day` (a local date), or
+    only those of `hotspot_ids`: delivered minutes that day and that week against the caps.
+    Several plans patrolling one hotspot: the tightest cap holds."""
+    from patrols.delivery import Scope, delivery
+
+    running = PlanHotspot.objects.filter(
+        plan__force=force, plan__status=PatrolPlan.Status.PUBLISHED,
+        plan__first_day__lte=day, plan__last_day__gte=day,
+    ).select_related("plan")  # fmt: skip
+    if hotspot_ids is not None:
+        running = running.filter(hotspot_id__in=hotspot_ids)
+    caps: dict[int, list[tuple[int | None, int | None]]] = defaultdict(list)
+    for item in running:
+        caps[item.hotspot_id].append(item.plan.caps)
+    if not caps:
+        return {}
+    monday = day - dt.timedelta(days=day.weekday())
+    found = delivery(Scope(monday, monday + dt.timedelta(days=6), hotspot_ids=tuple(caps)))
+    today: dict[int, float] = defaultdict(float)
+    week: dict[int, float] = defaultdict(float)
+    for item in found.delivered:
+        week[item.hotspot_id] += item.minutes
+        if item.day == day:
+            today[item.hotspot_id] += item.minutes
+    return {
+        pk: DoseToday(pk, today[pk], week[pk], _tightest(c[0] for c in plan_caps),
+                      _tightest(c[1] for c in plan_caps))
+        for pk, plan_caps in caps.items()
+    }  # fmt: skip
+
+
+def _tightest(caps) -> int | None:
+    given = [c for c in caps if c is not None]
+    return min(given) if given else None

@@ -290,3 +290,14 @@ class FunderReturnSerializer(serializers.Serializer):
         from patrols.returns import ATTRIBUTION
 
         return ATTRIBUTION
+
+
+class DoseTodaySerializer(serializers.Serializer):
+    hotspot = serializers.IntegerField(source="hotspot_id")
+    minutes_today = serializers.FloatField()
+    minutes_this_week = serializers.FloatField()
+    cap_day_minutes = serializers.IntegerField(allow_null=True)
+    cap_week_minutes = serializers.IntegerField(allow_null=True)
+    dose_reached_today = serializers.BooleanField(
+        help_text="Today's or this week's cap on patrol minutes at the hotspot is reached."
+    )

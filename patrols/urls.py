@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/plans/<int:pk>/plan.csv", api.PlanCsvApi.as_view(), name="api-plan-csv"),
     path("api/assignments/<int:pk>/", api.AssignmentDetailApi.as_view(), name="api-assignment"),
     path("api/my/assignments/", api.MyAssignmentListApi.as_view(), name="api-my-assignments"),
+    path("api/my/dose-today/", api.DoseTodayApi.as_view(), name="api-my-dose-today"),
     path("api/visits/", api.VisitListApi.as_view(), name="api-visit-list"),
     path(
         "api/visits/<uuid:client_uuid>/pings/", api.VisitPingsApi.as_view(), name="api-visit-pings"
