@@ -253,47 +253,74 @@ class Delivery:
 
 def delivery(scope: Scope) -> Delivery:
     """Planned and delivered minutes in the scope: a fixed number of queries, whatever its
-    size."""
+    size (rows are read as plain values: a year of a force's patrols is tens of thousands)."""
     zone = timezone.get_default_timezone()
+
+    def local_day(moment: dt.datetime) -> dt.date:
+        return moment.astimezone(zone).date()
+
     assignments = list(
-        _assignments(scope).select_related("hotspot", "officer__user", "officer__team")
+        _assignments(scope).values_list("pk", "hotspot_id", "officer_id", "start", "end", "status")
     )
     visits = list(
-        _visits(scope).select_related(
-            "hotspot", "officer__user", "officer__team", "assignment__hotspot"
+        _visits(scope).values_list(
+            "pk", "hotspot_id", "officer_id", "assignment_id", "started_at", "ended_at",
+            "minutes_inside", "minutes_unknown", *OUTCOMES,
         )
-    )
-    planned = tuple(
-        Planned(
-            assignment_id=a.pk, hotspot_id=a.hotspot_id, officer_id=a.officer_id,
-            team_id=a.officer.team_id, day=timezone.localtime(a.start, zone).date(),
-            minutes=(a.end - a.start).total_seconds() / 60, status=a.status,
-        )
-        for a in assignments
     )  # fmt: skip
-    from_visits = [_visit_contribution(v, zone) for v in visits]
     cells = _passive_minutes(scope)
-    officers = {a.officer for a in assignments} | {v.officer for v in visits}
-    hotspots = {a.hotspot for a in assignments} | {v.hotspot for v in visits}
-    officers |= set(
-        OfficerProfile.objects.select_related("user", "team").filter(
-            pk__in={officer for _, officer, _ in cells} - {o.pk for o in officers}
+    officers = {
+        o.pk: o
+        for o in OfficerProfile.objects.select_related("user", "team").filter(
+            pk__in={a[2] for a in assignments} | {v[2] for v in visits} | {c[1] for c in cells}
         )
-    )
-    hotspots |= set(
-        Hotspot.objects.filter(pk__in={h for h, _, _ in cells} - {h.pk for h in hotspots})
-    )
-    passive = _passive_beyond_visits(cells, from_visits, {o.pk: o.team_id for o in officers})
-    labels = Labels(
-        hotspots={h.pk: (h.rank, h.label) for h in hotspots},
-        officers={o.pk: (o.collar_number, str(o)) for o in officers},
-        teams={o.team_id: o.team.name for o in officers if o.team_id is not None},
+    }
+    teams = {pk: o.team_id for pk, o in officers.items()}
+    planned = tuple(
+        Planned(pk, hotspot, officer, teams[officer], local_day(start),
+                (end - start).total_seconds() / 60, status)
+        for pk, hotspot, officer, start, end, status in assignments
+    )  # fmt: skip
+    from_visits = []
+    for pk, hotspot, officer, assignment, started, ended, inside, unknown, *counts in visits:
+        source = _source((ended - started).total_seconds() / 60, unknown)
+        from_visits.append(
+            Contribution(
+                hotspot, officer, teams[officer], local_day(started),
+                inside if source == GPS else (ended - started).total_seconds() / 60, source,
+                assignment_id=assignment, visit_id=pk,
+                outcomes=dict(zip(OUTCOMES, counts, strict=True)),
+            )
+        )  # fmt: skip
+    passive = _passive_beyond_visits(cells, from_visits, teams)
+    return Delivery(scope, planned, tuple(from_visits + passive),
+                    _labels(assignments, visits, cells, officers, zone))  # fmt: skip
+
+
+def _labels(assignments, visits, cells, officers, zone) -> Labels:
+    hotspot_ids = {a[1] for a in assignments} | {v[1] for v in visits} | {c[0] for c in cells}
+    hotspots = {
+        pk: (rank, label)
+        for pk, rank, label in Hotspot.objects.filter(pk__in=hotspot_ids).values_list(
+            "pk", "rank", "label"
+        )
+    }
+    starts = {pk: (hotspot, start) for pk, hotspot, _, start, _, _ in assignments}
+    elsewhere = {v[3] for v in visits if v[3] is not None} - set(starts)
+    for pk, hotspot, start in PatrolAssignment.objects.filter(pk__in=elsewhere).values_list(
+        "pk", "hotspot_id", "start"
+    ):
+        starts[pk] = (hotspot, start)
+        hotspots.setdefault(hotspot, (0, ""))
+    return Labels(
+        hotspots=hotspots,
+        officers={pk: (o.collar_number, str(o)) for pk, o in officers.items()},
+        teams={o.team_id: o.team.name for o in officers.values() if o.team_id is not None},
         assignments={
-            a.pk: f"#{a.hotspot.rank} {timezone.localtime(a.start, zone):%a %-d %b %H:%M}"
-            for a in assignments + [v.assignment for v in visits if v.assignment is not None]
+            pk: f"#{hotspots[hotspot][0]} {start.astimezone(zone):%a %-d %b %H:%M}"
+            for pk, (hotspot, start) in starts.items()
         },
     )
-    return Delivery(scope, planned, tuple(from_visits + passive), labels)
 
 
 def plan_delivery(plan: PatrolPlan) -> Delivery:
@@ -330,28 +357,17 @@ def _visits(scope: Scope):
     return found
 
 
+def _source(minutes: float, minutes_unknown: float) -> str:
+    """`gps` when a visit's fixes placed some of its time, else `logged`."""
+    return GPS if minutes - minutes_unknown > _MEASURED_EPSILON_MIN else LOGGED
+
+
 def visit_source(visit: PatrolVisit) -> str:
-    """`gps` when the visit's fixes placed some of its time, else `logged`."""
-    measured = visit.minutes - visit.minutes_unknown
-    return GPS if measured > _MEASURED_EPSILON_MIN else LOGGED
+    return _source(visit.minutes, visit.minutes_unknown)
 
 
 def visit_delivered_minutes(visit: PatrolVisit) -> float:
     return visit.minutes_inside if visit_source(visit) == GPS else visit.minutes
-
-
-def _visit_contribution(visit: PatrolVisit, zone) -> Contribution:
-    return Contribution(
-        hotspot_id=visit.hotspot_id,
-        officer_id=visit.officer_id,
-        team_id=visit.officer.team_id,
-        day=timezone.localtime(visit.started_at, zone).date(),
-        minutes=visit_delivered_minutes(visit),
-        source=visit_source(visit),
-        assignment_id=visit.assignment_id,
-        visit_id=visit.pk,
-        outcomes={name: getattr(visit, name) for name in OUTCOMES},
-    )
 
 
 Cell = tuple[int, int, dt.date]  # (hotspot id, officer id, local day)
