@@ -1,5 +1,6 @@
-"""The home-page cards of patrols (registered with core.panels): "Patrols delivered" for
-managers, from patrols.delivery, and "Legitimacy guardrails" for managers and commanders."""
+"""The home-page cards of patrols (registered with core.panels): "Patrols delivered" (the
+latest published plans, from patrols.delivery) for managers, and "Legitimacy guardrails" for
+managers and commanders."""
 
 import datetime as dt
 
@@ -14,17 +15,13 @@ from patrols import delivery, selectors
 from patrols.models import PatrolPlan
 
 SHOWN = 5
-RECENT_DAYS = 14
 
 
 @manager_panel("patrols.delivery")
 def patrols_delivered(request: HttpRequest) -> str:
-    today = timezone.localdate()
     plans = list(
         PatrolPlan.objects.filter(
-            status=PatrolPlan.Status.PUBLISHED,
-            first_day__lte=today,
-            last_day__gte=today - dt.timedelta(days=RECENT_DAYS),
+            status=PatrolPlan.Status.PUBLISHED, first_day__lte=timezone.localdate()
         ).order_by("-last_day", "-id")[:SHOWN]
     )
     if not plans:
@@ -36,12 +33,15 @@ def patrols_delivered(request: HttpRequest) -> str:
 @manager_panel("patrols.guardrails")
 @commander_panel("patrols.guardrails")
 def guardrails(request: HttpRequest) -> str:
-    """Flagged hotspots of each force with published plans, over GUARDRAIL_DAYS to today."""
-    last = timezone.localdate()
-    first = last - dt.timedelta(days=settings.GUARDRAIL_DAYS - 1)
+    """Flagged hotspots of each force with published plans, over the GUARDRAIL_DAYS up to
+    the force's latest visit (today at the latest)."""
     forces = Force.objects.filter(plans__status=PatrolPlan.Status.PUBLISHED).distinct()
     found = []
     for force in forces.order_by("name"):
+        last = selectors.latest_visit_day(force=force)
+        if last is None:
+            continue
+        first = last - dt.timedelta(days=settings.GUARDRAIL_DAYS - 1)
         rows = selectors.legitimacy_checks(
             force=force, first_day=first, last_day=last, alpha=settings.GUARDRAIL_FDR
         )
@@ -49,11 +49,14 @@ def guardrails(request: HttpRequest) -> str:
             continue
         for row in rows:
             row["check_list"] = [row["checks"][name] for name, _ in selectors.GUARDRAIL_MEASURES]
-        found.append((force, rows, [row for row in rows if row["flagged"]]))
+        flagged = [row for row in rows if row["flagged"]]
+        found.append((force, rows, flagged, first, last))
     if not found:
         return ""
     context = {
-        "forces": found, "first_day": first, "last_day": last,
-        "measures": selectors.GUARDRAIL_MEASURES, "alpha_percent": settings.GUARDRAIL_FDR * 100,
-    }  # fmt: skip
+        "forces": found,
+        "measures": selectors.GUARDRAIL_MEASURES,
+        "days": settings.GUARDRAIL_DAYS,
+        "alpha_percent": settings.GUARDRAIL_FDR * 100,
+    }
     return render_to_string("patrols/_guardrails_card.html", context, request=request)

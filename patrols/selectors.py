@@ -202,3 +202,14 @@ def dose_today(*, force, day: dt.date, hotspot_ids=None) -> dict[int, DoseToday]
 def _tightest(caps) -> int | None:
     given = [c for c in caps if c is not None]
     return min(given) if given else None
+
+
+def latest_visit_day(*, force) -> dt.date | None:
+    """The local day of the force's latest visit up to now, None when there is none."""
+    latest = (
+        PatrolVisit.objects.filter(officer__force=force, started_at__lte=timezone.now())
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return None if latest is None else timezone.localtime(latest).date()
