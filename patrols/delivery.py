@@ -176,7 +176,8 @@ class Row:
         self.ad_hoc_visits += item.assignment_id is None
         self.verified_visits += item.source == GPS
         band = koper_band(item.minutes)
-        self.bands[band] = self.bands.get(band, 0) + 1
+        counts = {**self.bands, band: self.bands.get(band, 0) + 1}
+        self.bands = {name: counts[name] for name in BANDS if name in counts}  # Koper's order
         for name in OUTCOMES:
             self.outcomes[name] += item.outcomes.get(name, 0)
 
@@ -398,8 +399,3 @@ def _passive_beyond_visits(
                 Contribution(hotspot_id, officer_id, teams.get(officer_id), day, beyond, PASSIVE)
             )
     return extra
-
-
-def band_counts(row: Row) -> dict[str, int]:
-    """The row's Koper bands in order, those with visits only."""
-    return {band: row.bands[band] for band in BANDS if band in row.bands}
