@@ -114,3 +114,13 @@ def test_the_nearest_hotspot_says_whether_its_dose_is_reached(programme, officer
     found = officer_client.get("/api/hotspots/nearest/", {"lon": -1.47, "lat": 52.92}).json()
     assert found["dose_reached_today"] is False
     assert found["dose_today"]["cap_day_minutes"] == 30
+
+
+@pytest.mark.django_db
+def test_dose_today_and_the_home_cards_take_a_fixed_number_of_queries(
+    programme, officer_client, manager_client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        assert officer_client.get("/api/my/dose-today/").status_code == 200
+    with django_assert_max_num_queries(30):
+        assert manager_client.get("/manager/").status_code == 200

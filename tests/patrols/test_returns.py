@@ -7,25 +7,11 @@ import uuid
 import pytest
 from openpyxl import load_workbook
 
-from core.months import parse_month_or_quarter
 from patrols.models import OfficerProfile, PatrolPlan, PatrolVisit
 from patrols.returns import funder_return
 from tests.patrols.factories import LONDON, HotspotFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.mark.parametrize(
-    ("text", "first", "last"),
-    [
-        ("2025-02", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
-        ("2024-q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
-        ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31)),
-        ("2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
-    ],
-)
-def test_months_quarters_and_years(text, first, last):
-    assert parse_month_or_quarter(text) == (first, last)
 
 
 @pytest.fixture
