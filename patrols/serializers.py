@@ -78,6 +78,14 @@ class PlanRequestSerializer(serializers.Serializer):
     design = serializers.ChoiceField(choices=PatrolPlan.Design.choices, default="every_day")
     seed = serializers.IntegerField(min_value=0, required=False)
     travel_speed_kmh = serializers.FloatField(min_value=1, max_value=120, default=20)
+    cap_day_minutes = serializers.IntegerField(
+        min_value=0, max_value=1440, required=False, allow_null=True,
+        help_text="Most patrol minutes at one hotspot a day (blank: the setting; 0: no cap).",
+    )  # fmt: skip
+    cap_week_minutes = serializers.IntegerField(
+        min_value=0, max_value=10080, required=False, allow_null=True,
+        help_text="Most patrol minutes at one hotspot an ISO week (blank: the setting; 0: none).",
+    )  # fmt: skip
     hotspots = PlanHotspotRequestSerializer(many=True)
 
 
@@ -136,6 +144,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "design",
             "seed",
             "travel_speed_kmh",
+            "cap_day_minutes",
+            "cap_week_minutes",
             "status",
             "job",
             "coverage",
