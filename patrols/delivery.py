@@ -124,7 +124,7 @@ class Row:
     visits: int = 0
     ad_hoc_visits: int = 0
     verified_visits: int = 0
-    bands: dict[str, int] = field(default_factory=dict)
+    band_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     @property
@@ -175,11 +175,15 @@ class Row:
         self.visits += 1
         self.ad_hoc_visits += item.assignment_id is None
         self.verified_visits += item.source == GPS
-        band = koper_band(item.minutes)
-        counts = {**self.bands, band: self.bands.get(band, 0) + 1}
-        self.bands = {name: counts[name] for name in BANDS if name in counts}  # Koper's order
-        for name in OUTCOMES:
-            self.outcomes[name] += item.outcomes.get(name, 0)
+        self.band_counts[koper_band(item.minutes)] += 1
+        for name, count in item.outcomes.items():
+            self.outcomes[name] += count
+
+    @property
+    def bands(self) -> dict[str, int]:
+        """Visits per Koper band of their delivered minutes, in Koper's order, bands with
+        visits only."""
+        return {band: n for band, n in self.band_counts.items() if n}
 
 
 @dataclass(frozen=True)
