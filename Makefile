@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/python manage.py demo_setup
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py load_demo_roster
+	$(BIN)/python manage.py load_demo_patrols
 	$(BIN)/python manage.py load_demo_evaluation
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop); public live calls at /live/exampleshire/"
 	@# The simulated control room feeds the live-call maps through the push API while the server runs.

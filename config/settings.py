@@ -289,6 +289,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 # between GPS fixes (seconds) that is still attributed rather than reported as unknown.
 DOSE_TOLERANCE_M = env_int("DOSE_TOLERANCE_M", 25, minimum=0)
 DOSE_MAX_GAP_S = env_int("DOSE_MAX_GAP_S", 300, minimum=10)
+# Legitimacy guardrails: the most patrol minutes planned at one hotspot a local day and an
+# ISO week (0 = no cap; a plan may set its own), and the days and false discovery rate of the
+# test that flags hotspots whose stop-searches or arrests per patrol hour stand out.
+PATROL_CAP_DAY_MINUTES = env_int("PATROL_CAP_DAY_MINUTES", 120, minimum=0)
+PATROL_CAP_WEEK_MINUTES = env_int("PATROL_CAP_WEEK_MINUTES", 600, minimum=0)
+GUARDRAIL_DAYS = env_int("GUARDRAIL_DAYS", 90, minimum=7)
+GUARDRAIL_FDR = env_float("GUARDRAIL_FDR", 0.05, minimum=0.001)
 # Oldest visit (days since it started) a tablet may still send, for tablets offline a while.
 VISIT_MAX_AGE_DAYS = env_int("VISIT_MAX_AGE_DAYS", 7, minimum=1)
 # Seconds between GPS pings the tablet app records during a visit.

@@ -61,3 +61,33 @@ def latest_unbroken(held, n: int) -> tuple[dt.date, dt.date] | None:
     while months_between(first, last) + 1 < n and add_months(first, -1) in months:
         first = add_months(first, -1)
     return first, last
+
+
+def quarter_start(month: dt.date) -> dt.date:
+    """The first month of the calendar quarter holding `month`."""
+    return dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+
+
+def parse_month_or_quarter(text: str) -> tuple[dt.date, dt.date]:
+    """'YYYY-MM' (a month), 'YYYY-Qn' (a calendar quarter, n 1–4) or 'YYYY' (a calendar
+    year) to its first and last day. ValueError, naming the text and the forms accepted, for
+    anything else."""
+    cleaned = text.strip().upper()
+    try:
+        if len(cleaned) == 4 and cleaned.isdigit():
+            return dt.date(int(cleaned), 1, 1), dt.date(int(cleaned), 12, 31)
+        if len(cleaned) == 7 and cleaned[4:6] == "-Q" and cleaned[6] in "1234":
+            first = dt.date(int(cleaned[:4]), 3 * int(cleaned[6]) - 2, 1)
+            return first, month_end(add_months(first, 2))
+        if len(cleaned) == 7 and cleaned[4] == "-":
+            first = parse_month(cleaned)
+            return first, month_end(first)
+    except ValueError:
+        pass
+    raise ValueError(
+        f"{text!r} is not a month (YYYY-MM), a quarter (YYYY-Q1 … YYYY-Q4) or a year (YYYY)"
+    )
+
+
+def quarter_text(month: dt.date) -> str:
+    return f"{month.year}-Q{(month.month - 1) // 3 + 1}"

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from core import selectors
 from core.deletion import DeletionRefused, deletion_preview, object_delete
 from core.jobs import jobs_reap
-from core.panels import manager_panels
+from core.panels import commander_panels, manager_panels
 from core.roles import COMMANDER, HOME_URL_NAMES, MANAGER, OFFICER, has_role, primary_role
 
 
@@ -46,7 +46,7 @@ def manager_home(request):
 
 @role_required(COMMANDER)
 def commander_home(request):
-    return render(request, "core/home_commander.html")
+    return render(request, "core/home_commander.html", {"panels": commander_panels(request)})
 
 
 @role_required(MANAGER, OFFICER, COMMANDER)

@@ -311,6 +311,8 @@ class HotspotDose:
     delivered_hours: float
     done: int
     assignments: int
+    # Delivered hours measured by location (GPS or passive pings); 0 in older results.
+    verified_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,7 @@ class Dose:
     done: int
     missed: int
     hotspots: dict[str, HotspotDose]
+    verified_hours: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Sum
+from django.db.models import Count, F, IntegerField
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from hotspots.models import (
     MonthlyStat,
     QualityFlag,
 )
-from patrols.models import PatrolAssignment, PatrolPlan, PatrolVisit
+from patrols.models import PatrolPlan
 
 Period = tuple[dt.date, dt.date]
 
@@ -122,60 +122,6 @@ def _day_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     first, last = period
     start = dt.datetime.combine(first, dt.time.min, zone)
     return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, zone)
-
-
-def patrol_dose(*, hotspot_ids: list[int], period: Period) -> dict[int, dict]:
-    """Patrol minutes per hotspot from the assignments starting in the period (local days):
-    planned (every assignment not cancelled) and delivered (status done), with counts."""
-    start, end = _day_bounds(period)
-    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
-    rows = (
-        PatrolAssignment.objects.filter(hotspot_id__in=hotspot_ids, start__gte=start, start__lt=end)
-        .exclude(status=PatrolAssignment.Status.CANCELLED)
-        .values("hotspot_id", "status")
-        .annotate(minutes=Sum(length), n=Count("id"))
-    )
-    dose: dict[int, dict] = {}
-    for row in rows:
-        item = dose.setdefault(row["hotspot_id"], _empty_dose())
-        minutes = row["minutes"].total_seconds() / 60 if row["minutes"] else 0.0
-        item["planned_minutes"] += minutes
-        item["assignments"] += row["n"]
-        if row["status"] == PatrolAssignment.Status.DONE:
-            item["delivered_minutes"] += minutes
-            item["done"] += row["n"]
-        elif row["status"] == PatrolAssignment.Status.MISSED:
-            item["missed"] += row["n"]
-    return dose
-
-
-def _empty_dose() -> dict:
-    return {"planned_minutes": 0.0, "delivered_minutes": 0.0, "assignments": 0, "done": 0,
-            "missed": 0}  # fmt: skip
-
-
-ACTIVITY_COUNTS = ("arrests", "stop_searches", "dispersals", "people_engaged")
-
-
-def patrol_activity(plan_or_hotspots, period: Period) -> dict:
-    """What officers did on their visits to these hotspots (a PatrolPlan or hotspot ids) in
-    the period, from the visits logged on tablets: visits, hours on visits, minutes inside
-    the hotspots and totals of arrests, stop-searches, dispersals and people engaged."""
-    start, end = _day_bounds(period)
-    visits = PatrolVisit.objects.filter(started_at__gte=start, started_at__lt=end)
-    if isinstance(plan_or_hotspots, PatrolPlan):
-        hotspots = plan_or_hotspots.plan_hotspots.values("hotspot_id")
-    else:
-        hotspots = list(plan_or_hotspots)
-    visits = visits.filter(hotspot_id__in=hotspots)
-    totals = visits.aggregate(
-        visits_logged=Count("id"), minutes_inside=Sum("minutes_inside"),
-        **{name: Sum(name) for name in ACTIVITY_COUNTS},
-    )  # fmt: skip
-    if not totals["visits_logged"]:
-        return {"visits_logged": 0, **dict.fromkeys(ACTIVITY_COUNTS), "minutes_inside": None,
-                "note": "no visits logged"}  # fmt: skip
-    return {**totals, "note": ""}
 
 
 @dataclass(frozen=True)

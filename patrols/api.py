@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -11,12 +12,14 @@ from rest_framework.views import APIView
 from core.permissions import HasRole, IsManager, IsManagerOrCommander, IsOfficer
 from core.roles import MANAGER, OFFICER, has_role
 from core.serializers import JobSerializer
-from patrols import selectors
+from patrols import delivery, returns, selectors
 from patrols.models import PatrolAssignment, PatrolVisit
 from patrols.serializers import (
     AssignmentSerializer,
     AssignmentUpdateSerializer,
     DoseRowSerializer,
+    DoseTodaySerializer,
+    FunderReturnSerializer,
     LeaveSerializer,
     OfficerSerializer,
     PingSerializer,
@@ -36,6 +39,8 @@ from patrols.services.plans import (
 )
 from patrols.services.roster import RosterError, leave_create, shift_create
 from patrols.services.visits import VisitConflict, VisitError, pings_record, visit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class IsOfficerOrManager(HasRole):
@@ -274,22 +279,70 @@ class VisitPingsApi(APIView):
 
 
 class DoseApi(APIView):
-    """Planned against delivered patrol minutes of a plan, by hotspot, day, officer or
-    assignment, with minutes inside the hotspot and Koper bands (aggregates)."""
+    """Planned against delivered patrol minutes of a plan, by hotspot, day, officer, team or
+    assignment (ad hoc visits on one row), with delivered minutes by source (GPS, logged and
+    not verified by GPS, passive location), Koper bands and visit outcomes (aggregates). The
+    definition of delivered is patrols.delivery's, as on every other page."""
 
     permission_classes = [IsManagerOrCommander]
 
     @extend_schema(
-        parameters=[OpenApiParameter("group_by", str, enum=list(selectors.GROUPS))],
+        parameters=[OpenApiParameter("group_by", str, enum=list(delivery.GROUPS))],
         responses=DoseRowSerializer(many=True),
     )
     def get(self, request, pk: int):
         plan = get_object_or_404(selectors.plan_list(), pk=pk)
         group_by = request.query_params.get("group_by", "hotspot")
-        if group_by not in selectors.GROUPS:
-            raise ValidationError({"group_by": f"One of {', '.join(selectors.GROUPS)}."})
-        rows = selectors.dose_table(plan=plan, group_by=group_by)
+        if group_by not in delivery.GROUPS:
+            raise ValidationError({"group_by": f"One of {', '.join(delivery.GROUPS)}."})
+        rows = delivery.plan_delivery(plan).rows(group_by)
         return Response(DoseRowSerializer(rows, many=True).data)
+
+
+RETURN_PARAMETERS = [
+    OpenApiParameter("force", str, description="The force's slug (optional with one force)."),
+    OpenApiParameter("period", str, description="YYYY-MM, YYYY-Qn or YYYY.", required=True),
+]
+
+
+def _funder_return(request):
+    try:
+        force = returns.return_force(request.query_params.get("force"))
+        return returns.funder_return(force=force, period=request.query_params.get("period", ""))
+    except returns.ReturnError as error:
+        field, _, message = str(error).partition(": ")
+        raise ValidationError({field: [message]}) from None
+
+
+class FunderReturnApi(APIView):
+    """The funder's return of a force for a month, quarter or year: per hotspot and in total,
+    patrol hours planned and delivered (and verified by GPS), patrols, arrests, stop-searches,
+    dispersal directions, ASB warnings, people engaged and intelligence reports (managers and
+    commanders)."""
+
+    permission_classes = [IsManagerOrCommander]
+
+    @extend_schema(parameters=RETURN_PARAMETERS, responses=FunderReturnSerializer)
+    def get(self, request):
+        return Response(FunderReturnSerializer(_funder_return(request)).data)
+
+
+class FunderReturnFileApi(APIView):
+    """The funder's return as CSV or as an XLSX workbook (managers and commanders)."""
+
+    permission_classes = [IsManagerOrCommander]
+    TYPES = {"csv": "text/csv", "xlsx": XLSX}
+
+    @extend_schema(
+        parameters=RETURN_PARAMETERS, responses={200: OpenApiResponse(description="CSV or XLSX")}
+    )
+    def get(self, request, kind: str):
+        report = _funder_return(request)
+        body = returns.return_csv(report) if kind == "csv" else returns.return_xlsx(report)
+        response = HttpResponse(body, content_type=self.TYPES[kind])
+        name = f"patrol-return-{report.period}.{kind}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class NearestHotspotApi(APIView):
@@ -314,8 +367,29 @@ class NearestHotspotApi(APIView):
             return Response(
                 {"detail": "No hotspots for your force."}, status=status.HTTP_404_NOT_FOUND
             )
-        return Response({"hotspot": hotspot.pk, "rank": hotspot.rank, "label": hotspot.label,
-                         "distance_m": round(metres), "geometry": hotspot.geometry})  # fmt: skip
+        dose = selectors.dose_today(
+            force=officer.force, day=timezone.localdate(), hotspot_ids=[hotspot.pk]
+        ).get(hotspot.pk)
+        return Response({
+            "hotspot": hotspot.pk, "rank": hotspot.rank, "label": hotspot.label,
+            "distance_m": round(metres), "geometry": hotspot.geometry,
+            "dose_reached_today": bool(dose and dose.dose_reached_today),
+            "dose_today": DoseTodaySerializer(dose).data if dose else None,
+        })  # fmt: skip
+
+
+class DoseTodayApi(APIView):
+    """Officers: for each hotspot of your force's plans running today, the patrol minutes
+    delivered there today and this week by everyone, the caps, and `dose_reached_today` (the
+    cap is reached: patrol elsewhere)."""
+
+    permission_classes = [IsOfficer]
+
+    @extend_schema(responses=DoseTodaySerializer(many=True))
+    def get(self, request):
+        officer = _officer_of(request)
+        doses = selectors.dose_today(force=officer.force, day=timezone.localdate())
+        return Response(DoseTodaySerializer(list(doses.values()), many=True).data)
 
 
 def _officer_of(request):

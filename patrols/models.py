@@ -135,6 +135,10 @@ class PatrolPlan(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Most patrol minutes at one hotspot a local day / ISO week; blank takes the settings
+    # PATROL_CAP_DAY_MINUTES / PATROL_CAP_WEEK_MINUTES (where 0 means no cap).
+    cap_day_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cap_week_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     objects = PatrolPlanQuerySet.as_manager()
 
@@ -148,6 +152,15 @@ class PatrolPlan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def caps(self) -> tuple[int | None, int | None]:
+        """(day, week) caps on patrol minutes at one hotspot; None where there is none."""
+        day = self.cap_day_minutes
+        week = self.cap_week_minutes
+        day = settings.PATROL_CAP_DAY_MINUTES if day is None else day
+        week = settings.PATROL_CAP_WEEK_MINUTES if week is None else week
+        return (day or None, week or None)
 
 
 class PlanHotspot(models.Model):

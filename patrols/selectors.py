@@ -1,7 +1,8 @@
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from patrols.models import (
@@ -54,65 +55,6 @@ def visit_list(*, user):
         return visits
     officer = getattr(user, "officer", None)
     return visits.filter(officer=officer) if officer else visits.none()
-
-
-GROUPS = ("hotspot", "day", "officer", "assignment")
-
-
-def dose_table(*, plan: PatrolPlan, group_by: str) -> list[dict]:
-    """Planned against delivered patrol minutes for a plan, per hotspot, day, officer or
-    assignment. Delivered counts visits logged against the plan's assignments or, ad hoc, at
-    its hotspots during its days."""
-    zone = timezone.get_current_timezone()
-    rows: dict[str, dict] = defaultdict(_dose_row)
-    for a in plan.assignments.with_details().exclude(status=PatrolAssignment.Status.CANCELLED):
-        key, label = _group(group_by, a, a.start.astimezone(zone).date(), a.officer, a)
-        rows[key]["label"] = label
-        rows[key]["planned_minutes"] += (a.end - a.start).total_seconds() / 60
-    for v in _plan_visits(plan, zone):
-        key, label = _group(
-            group_by, v, v.started_at.astimezone(zone).date(), v.officer, v.assignment
-        )
-        row = rows[key]
-        row["label"] = row["label"] or label
-        row["delivered_minutes"] += v.minutes
-        row["minutes_inside"] += v.minutes_inside
-        row["visits"] += 1
-        if v.band:
-            row["bands"][v.band] = row["bands"].get(v.band, 0) + 1
-    return [{"key": key, **row} for key, row in sorted(rows.items())]
-
-
-def _dose_row() -> dict:
-    return {"label": "", "planned_minutes": 0.0, "delivered_minutes": 0.0, "minutes_inside": 0.0,
-            "visits": 0, "bands": {}}  # fmt: skip
-
-
-def _group(group_by: str, item, day: dt.date, officer, assignment) -> tuple[str, str]:
-    if group_by == "day":
-        return day.isoformat(), f"{day:%a %-d %b}"
-    if group_by == "officer":
-        return f"{officer.collar_number}", str(officer)
-    if group_by == "assignment":
-        if assignment is None:
-            return "ad hoc", "Ad hoc visits"
-        return f"{assignment.pk:08d}", f"#{assignment.hotspot.rank} {assignment.start:%a %H:%M}"
-    return f"{item.hotspot.rank:04d}", f"#{item.hotspot.rank} {item.hotspot.label}"
-
-
-def _plan_visits(plan: PatrolPlan, zone):
-    start = dt.datetime.combine(plan.first_day, dt.time.min, zone)
-    end = dt.datetime.combine(plan.last_day + dt.timedelta(days=1), dt.time.min, zone)
-    hotspots = plan.plan_hotspots.values_list("hotspot_id", flat=True)
-    return PatrolVisit.objects.with_details().filter(
-        Q(assignment__plan=plan)
-        | Q(
-            assignment__isnull=True,
-            hotspot_id__in=hotspots,
-            started_at__gte=start,
-            started_at__lt=end,
-        )
-    )
 
 
 def nearest_hotspot(*, officer, lon: float, lat: float):
@@ -205,3 +147,100 @@ def roster_week(*, monday: dt.date, force=None) -> list[dict]:
                    "leave": away.get((officer.pk, day))} for day in days]}
         for officer in officers
     ]  # fmt: skip
+
+
+GUARDRAIL_MEASURES = (("stop_searches", "Stop-searches"), ("arrests", "Arrests"))
+
+
+def legitimacy_checks(*, force, first_day: dt.date, last_day: dt.date, alpha: float = 0.05):
+    """Per hotspot of the force, stop-searches and arrests per delivered patrol hour against
+    the programme-wide rate (patrols.guardrails: Poisson exact test, FDR corrected), over
+    local days `first_day`..`last_day`. Rows are hotspots with any patrol time or outcome;
+    each has `checks` {measure: RateCheck} and `flagged` (any measure)."""
+    from patrols.delivery import Scope, delivery
+    from patrols.guardrails import rate_checks
+
+    found = delivery(Scope(first_day, last_day, force_id=force.pk))
+    rows = found.rows("hotspot")
+    hours = [row.delivered_hours for row in rows]
+    by_measure = {
+        name: rate_checks([row.outcomes[name] for row in rows], hours, alpha=alpha)
+        for name, _ in GUARDRAIL_MEASURES
+    }
+    return [
+        {
+            "label": row.label,
+            "hours": row.delivered_hours,
+            "checks": {name: by_measure[name][i] for name, _ in GUARDRAIL_MEASURES},
+            "flagged": any(by_measure[name][i].flagged for name, _ in GUARDRAIL_MEASURES),
+        }
+        for i, row in enumerate(rows)
+    ]
+
+
+@dataclass(frozen=True)
+class DoseToday:
+    """Patrol minutes delivered at a hotspot today and this ISO week (patrols.delivery, all
+    officers) against the caps of the plans patrolling it (None: no cap)."""
+
+    hotspot_id: int
+    minutes_today: float
+    minutes_this_week: float
+    cap_day_minutes: int | None
+    cap_week_minutes: int | None
+
+    @property
+    def dose_reached_today(self) -> bool:
+        """True when today's or this week's cap is reached: patrol elsewhere."""
+        day, week = self.cap_day_minutes, self.cap_week_minutes
+        return (day is not None and self.minutes_today >= day) or (
+            week is not None and self.minutes_this_week >= week
+        )
+
+
+def dose_today(*, force, day: dt.date, hotspot_ids=None) -> dict[int, DoseToday]:
+    """For each hotspot of the force's published plans running on `day` (a local date), or
+    only those of `hotspot_ids`: delivered minutes that day and that week against the caps.
+    Several plans patrolling one hotspot: the tightest cap holds."""
+    from patrols.delivery import Scope, delivery
+
+    running = PlanHotspot.objects.filter(
+        plan__force=force, plan__status=PatrolPlan.Status.PUBLISHED,
+        plan__first_day__lte=day, plan__last_day__gte=day,
+    ).select_related("plan")  # fmt: skip
+    if hotspot_ids is not None:
+        running = running.filter(hotspot_id__in=hotspot_ids)
+    caps: dict[int, list[tuple[int | None, int | None]]] = defaultdict(list)
+    for item in running:
+        caps[item.hotspot_id].append(item.plan.caps)
+    if not caps:
+        return {}
+    monday = day - dt.timedelta(days=day.weekday())
+    found = delivery(Scope(monday, monday + dt.timedelta(days=6), hotspot_ids=tuple(caps)))
+    today: dict[int, float] = defaultdict(float)
+    week: dict[int, float] = defaultdict(float)
+    for item in found.delivered:
+        week[item.hotspot_id] += item.minutes
+        if item.day == day:
+            today[item.hotspot_id] += item.minutes
+    return {
+        pk: DoseToday(pk, today[pk], week[pk], _tightest(c[0] for c in plan_caps),
+                      _tightest(c[1] for c in plan_caps))
+        for pk, plan_caps in caps.items()
+    }  # fmt: skip
+
+
+def _tightest(caps) -> int | None:
+    given = [c for c in caps if c is not None]
+    return min(given) if given else None
+
+
+def latest_visit_day(*, force) -> dt.date | None:
+    """The local day of the force's latest visit up to now, None when there is none."""
+    latest = (
+        PatrolVisit.objects.filter(officer__force=force, started_at__lte=timezone.now())
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return None if latest is None else timezone.localtime(latest).date()

@@ -78,6 +78,14 @@ class PlanRequestSerializer(serializers.Serializer):
     design = serializers.ChoiceField(choices=PatrolPlan.Design.choices, default="every_day")
     seed = serializers.IntegerField(min_value=0, required=False)
     travel_speed_kmh = serializers.FloatField(min_value=1, max_value=120, default=20)
+    cap_day_minutes = serializers.IntegerField(
+        min_value=0, max_value=1440, required=False, allow_null=True,
+        help_text="Most patrol minutes at one hotspot a day (blank: the setting; 0: no cap).",
+    )  # fmt: skip
+    cap_week_minutes = serializers.IntegerField(
+        min_value=0, max_value=10080, required=False, allow_null=True,
+        help_text="Most patrol minutes at one hotspot an ISO week (blank: the setting; 0: none).",
+    )  # fmt: skip
     hotspots = PlanHotspotRequestSerializer(many=True)
 
 
@@ -136,6 +144,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "design",
             "seed",
             "travel_speed_kmh",
+            "cap_day_minutes",
+            "cap_week_minutes",
             "status",
             "job",
             "coverage",
@@ -237,10 +247,67 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class DoseRowSerializer(serializers.Serializer):
+    """A row of patrols.delivery: planned against delivered minutes of one group."""
+
     key = serializers.CharField()
     label = serializers.CharField()
     planned_minutes = serializers.FloatField()
     delivered_minutes = serializers.FloatField()
-    minutes_inside = serializers.FloatField()
+    verified_minutes = serializers.FloatField(
+        help_text="Delivered minutes measured by location (GPS fixes or passive pings)."
+    )
+    unverified_minutes = serializers.FloatField(
+        help_text="Logged visit lengths counted for visits with no usable GPS fix."
+    )
+    minutes_by_source = serializers.DictField(child=serializers.FloatField())
+    minutes_inside = serializers.FloatField(help_text="Minutes inside measured by GPS.")
+    assignments = serializers.IntegerField()
     visits = serializers.IntegerField()
+    ad_hoc_visits = serializers.IntegerField()
+    verified_visits = serializers.IntegerField()
     bands = serializers.DictField(child=serializers.IntegerField())
+    outcomes = serializers.DictField(child=serializers.IntegerField())
+
+
+class ReturnLineSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    hotspot = serializers.CharField()
+    planned_patrols = serializers.IntegerField()
+    planned_hours = serializers.FloatField()
+    delivered_hours = serializers.FloatField()
+    verified_hours = serializers.FloatField(help_text="Delivered hours measured by GPS.")
+    patrols = serializers.IntegerField(help_text="Visits logged, planned and ad hoc.")
+    ad_hoc_patrols = serializers.IntegerField()
+    arrests = serializers.IntegerField()
+    stop_searches = serializers.IntegerField()
+    dispersals = serializers.IntegerField(help_text="Dispersal directions.")
+    asb_warnings = serializers.IntegerField()
+    people_engaged = serializers.IntegerField()
+    intelligence_reports = serializers.IntegerField()
+
+
+class FunderReturnSerializer(serializers.Serializer):
+    force = serializers.CharField()
+    period = serializers.CharField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    lines = ReturnLineSerializer(many=True)
+    total = ReturnLineSerializer()
+    made_at = serializers.DateTimeField()
+    attribution = serializers.SerializerMethodField()
+
+    def get_attribution(self, report) -> str:
+        from patrols.returns import ATTRIBUTION
+
+        return ATTRIBUTION
+
+
+class DoseTodaySerializer(serializers.Serializer):
+    hotspot = serializers.IntegerField(source="hotspot_id")
+    minutes_today = serializers.FloatField()
+    minutes_this_week = serializers.FloatField()
+    cap_day_minutes = serializers.IntegerField(allow_null=True)
+    cap_week_minutes = serializers.IntegerField(allow_null=True)
+    dose_reached_today = serializers.BooleanField(
+        help_text="Today's or this week's cap on patrol minutes at the hotspot is reached."
+    )

@@ -5,6 +5,7 @@ from patrols import api, views, views_pages, views_passive, views_roster
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
+    path("patrols/returns/", views_pages.funder_return, name="funder-return"),
     path("patrols/roster/", views_roster.roster, name="roster"),
     path("patrols/roster/shifts/<int:pk>/", views_roster.shift_edit, name="roster-shift"),
     path("patrols/roster/leave/<int:pk>/", views_roster.leave_edit, name="roster-leave"),
@@ -27,11 +28,25 @@ urlpatterns = [
     path("api/plans/<int:pk>/plan.csv", api.PlanCsvApi.as_view(), name="api-plan-csv"),
     path("api/assignments/<int:pk>/", api.AssignmentDetailApi.as_view(), name="api-assignment"),
     path("api/my/assignments/", api.MyAssignmentListApi.as_view(), name="api-my-assignments"),
+    path("api/my/dose-today/", api.DoseTodayApi.as_view(), name="api-my-dose-today"),
     path("api/visits/", api.VisitListApi.as_view(), name="api-visit-list"),
     path(
         "api/visits/<uuid:client_uuid>/pings/", api.VisitPingsApi.as_view(), name="api-visit-pings"
     ),
     path("api/plans/<int:pk>/dose/", api.DoseApi.as_view(), name="api-plan-dose"),
+    path("api/returns/", api.FunderReturnApi.as_view(), name="api-funder-return"),
+    path(
+        "api/returns/return.csv",
+        api.FunderReturnFileApi.as_view(),
+        {"kind": "csv"},
+        name="api-funder-return-csv",
+    ),
+    path(
+        "api/returns/return.xlsx",
+        api.FunderReturnFileApi.as_view(),
+        {"kind": "xlsx"},
+        name="api-funder-return-xlsx",
+    ),
     path("api/hotspots/nearest/", api.NearestHotspotApi.as_view(), name="api-nearest-hotspot"),
     path("", include("patrols.urls_field")),
 ]

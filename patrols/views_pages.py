@@ -1,7 +1,8 @@
-"""Manager pages for plans and the roster; the officer's home with today's patrols."""
+"""Manager pages for plans and funder returns; the officer's home with today's patrols."""
 
 import datetime as dt
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from core.roles import COMMANDER, MANAGER, OFFICER, has_role
 from core.views import role_required
-from hotspots.models import Hotspot
-from patrols import selectors
+from hotspots.models import Force, Hotspot
+from patrols import delivery, returns, selectors
 from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, next_monday
 from patrols.models import PatrolAssignment
 from patrols.services.calendar import calendar_token_revoke, calendar_token_rotate
@@ -99,7 +100,7 @@ def plan_detail(request, pk: int):
         "timeline": plan_timeline(plan, assignments),
         "assignments": assignments,
         "move_form": AssignmentForm(),
-        "dose": selectors.dose_table(plan=plan, group_by="hotspot"),
+        **_delivery_context(plan),
         "hotspot_items": [_with_windows_json(item) for item in plan.plan_hotspots.all()],
         "other_hotspots": plan.run.hotspots.exclude(
             pk__in=plan.plan_hotspots.values("hotspot_id")
@@ -108,6 +109,12 @@ def plan_detail(request, pk: int):
         else [],
     }
     return render(request, "patrols/plan_detail.html", context)
+
+
+def _delivery_context(plan) -> dict:
+    """Planned against delivered by hotspot, and the plan's total (patrols.delivery)."""
+    delivered = delivery.plan_delivery(plan)
+    return {"dose": delivered.rows("hotspot"), "dose_total": delivered.total()}
 
 
 def _plan_action(request, plan):
@@ -194,3 +201,24 @@ def my_calendar(request):
         calendar_token_rotate(officer=officer)
         messages.success(request, "Your calendar has a new address; the old one no longer works.")
     return redirect("my-patrols")
+
+
+@role_required(MANAGER, COMMANDER)
+def funder_return(request):
+    """The funder's return of a force for a month, quarter or year, with its CSV and XLSX."""
+    forces = list(Force.objects.filter(plans__isnull=False).distinct().order_by("name"))
+    slug = request.GET.get("force") or (forces[0].slug if forces else "")
+    period = request.GET.get("period") or returns.default_period(timezone.localdate())
+    context = {"forces": forces, "slug": slug, "period": period, "report": None, "error": ""}
+    try:
+        force = returns.return_force(slug)
+        report = returns.funder_return(force=force, period=period)
+        context["report"] = report
+        context["table"] = [line.values() for line in report.lines]
+        context["total"] = report.total.values()[2:]
+    except returns.ReturnError as error:
+        context["error"] = str(error).partition(": ")[2]
+    context["columns"] = returns.COLUMNS
+    context["query"] = urlencode({"force": slug, "period": period})
+    context["notes"] = returns.DEFINITIONS
+    return render(request, "patrols/funder_return.html", context)

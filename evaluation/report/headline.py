@@ -93,7 +93,7 @@ def _dose_phrase(results: Results) -> str:
     if dose.basis == "delivered":
         text = f"from {hours(dose.delivered_hours)} patrol hours"
     elif dose.basis == "planned":
-        text = f"from {hours(dose.planned_hours)} planned patrol hours (none yet marked done)"
+        text = f"from {hours(dose.planned_hours)} planned patrol hours (none yet delivered)"
     else:
         text = "with no patrol assignments recorded at these hotspots"
     if activity.visits_logged:

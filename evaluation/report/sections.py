@@ -187,7 +187,8 @@ def _harm(measure: MeasureResult) -> NS:
 
 def _dose(results: Results, measures: list[MeasureResult]) -> NS:
     dose, activity = results.dose, results.activity
-    basis = {"delivered": "hours marked done", "planned": "planned hours (none marked done)",
+    basis = {"delivered": "hours delivered (inside the hotspots by GPS, else logged)",
+             "planned": "planned hours (none delivered yet)",
              "none": "no assignments"}[dose.basis]  # fmt: skip
     responses = [NS(label=m.label, **_response(m.dose_response)) for m in measures]
     rows = [("Visits logged", number(activity.visits_logged))] + [
@@ -197,7 +198,8 @@ def _dose(results: Results, measures: list[MeasureResult]) -> NS:
     return NS(
         planned=hours(dose.planned_hours), delivered=hours(dose.delivered_hours),
         assignments=number(dose.assignments), done=number(dose.done),
-        missed=number(dose.missed), basis=basis, responses=responses,
+        missed=number(dose.missed), verified=hours(dose.verified_hours), basis=basis,
+        responses=responses,
         activity=rows, activity_note=activity.note,
     )  # fmt: skip
 

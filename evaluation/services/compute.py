@@ -26,7 +26,6 @@ from evaluation import report, selectors
 from evaluation.models import Evaluation
 from evaluation.results import (
     SCHEMA_VERSION,
-    Activity,
     MeasureResult,
     Meta,
     Monthly,
@@ -235,8 +234,7 @@ def measure_categories(setup: Setup) -> dict[str, tuple[str, list[int]]]:
 
 
 def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> Results:
-    ev = setup.evaluation
-    dose = patrol_effects.dose(setup)
+    dose, activity = patrol_effects.dose_and_activity(setup)
     hours = patrol_effects.dose_hours(setup, dose)
     chosen, history = comparability.harmonise_measures(
         setup, counts.keep, measure_categories(setup)
@@ -252,7 +250,6 @@ def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> Resu
         for flag, (category, _) in zip(counts.flags, counts.flag_cells, strict=True)
     )  # fmt: skip
     progress(90, "patrol dose and design")
-    subject = ev.plan or [h.pk for h in setup.treated]
     return Results(
         schema_version=SCHEMA_VERSION,
         meta=_meta(setup),
@@ -263,7 +260,7 @@ def evaluation_results(setup: Setup, counts: Counts, progress: Progress) -> Resu
         releases=comparability.release_notes(setup),
         rtm=_regression_to_mean(setup, counts),
         dose=dose,
-        activity=Activity(**selectors.patrol_activity(subject, patrol_effects.after_days(ev))),
+        activity=activity,
         crossover=patrol_effects.crossover(setup, counts.zones, chosen),
     )
 

@@ -1,16 +1,18 @@
-"""Patrol dose from the assignments, and the daily crossover comparison of a plan.
+"""Patrol dose from patrols.delivery, and the daily crossover comparison of a plan.
 
-Dose is patrol time at the evaluated hotspots in the after period: planned (every assignment
-not cancelled) and delivered (assignments marked done). Visit logs with time inside the hotspot
-will refine "delivered" later; until then the assignment's length is the best measure.
+Dose is patrol time at the evaluated hotspots in the after period: planned (assignments of
+published plans, not cancelled) and delivered (minutes inside the hotspots measured by GPS,
+or the logged length of visits without usable fixes, ad hoc visits included), by the one
+definition of delivered that every page and export shares.
 """
 
 import numpy as np
 
 from evaluation import selectors
-from evaluation.results import Crossover, CrossoverMeasure, Dose, HotspotDose
+from evaluation.results import Activity, Crossover, CrossoverMeasure, Dose, HotspotDose
 from evaluation.services.months import month_end
 from evaluation.statistics import CrossoverStratum, crossover_rate_ratio
+from patrols.delivery import Delivery, Scope, delivery
 from patrols.models import PatrolPlan
 
 NO_TIMES = (
@@ -24,29 +26,55 @@ def after_days(evaluation):
     return evaluation.after_start, month_end(evaluation.after_end)
 
 
-def dose(setup) -> Dose:
-    ids = [h.pk for h in setup.treated]
-    per_hotspot = selectors.patrol_dose(hotspot_ids=ids, period=after_days(setup.evaluation))
-    totals = {name: sum(d[name] for d in per_hotspot.values())
-              for name in ("planned_minutes", "delivered_minutes", "assignments", "done",
-                           "missed")}  # fmt: skip
-    basis = "delivered" if totals["delivered_minutes"] else "planned"
+def patrol_delivery(setup) -> Delivery:
+    """Planned and delivered patrols at the treated hotspots in the after period."""
+    first, last = after_days(setup.evaluation)
+    return delivery(Scope(first, last, hotspot_ids=tuple(h.pk for h in setup.treated)))
+
+
+def dose_and_activity(setup) -> tuple[Dose, Activity]:
+    delivered = patrol_delivery(setup)
+    return dose(delivered), activity(delivered)
+
+
+def dose(delivered: Delivery) -> Dose:
+    total = delivered.total()
+    basis = "delivered" if total.delivered_minutes else "planned"
     return Dose(
-        basis=basis if totals["planned_minutes"] else "none",
-        planned_hours=totals["planned_minutes"] / 60,
-        delivered_hours=totals["delivered_minutes"] / 60,
-        assignments=totals["assignments"],
-        done=totals["done"],
-        missed=totals["missed"],
+        basis=basis if total.delivered_minutes or total.planned_minutes else "none",
+        planned_hours=total.planned_hours,
+        delivered_hours=total.delivered_hours,
+        assignments=total.assignments,
+        done=total.done,
+        missed=total.missed,
         hotspots={
             str(pk): HotspotDose(
-                planned_hours=d["planned_minutes"] / 60,
-                delivered_hours=d["delivered_minutes"] / 60,
-                done=d["done"],
-                assignments=d["assignments"],
+                planned_hours=row.planned_hours,
+                delivered_hours=row.delivered_hours,
+                done=row.done,
+                assignments=row.assignments,
+                verified_hours=row.verified_hours,
             )
-            for pk, d in per_hotspot.items()
+            for pk, row in delivered.by_hotspot().items()
         },
+        verified_hours=total.verified_hours,
+    )
+
+
+def activity(delivered: Delivery) -> Activity:
+    """What officers logged on their visits (planned and ad hoc) in the scope."""
+    total = delivered.total()
+    if not total.visits:
+        return Activity(0, None, None, None, None, None, "no visits logged")
+    counts = total.outcomes
+    return Activity(
+        visits_logged=total.visits,
+        minutes_inside=total.minutes_inside,
+        arrests=counts["arrests"],
+        stop_searches=counts["stop_searches"],
+        dispersals=counts["dispersals"],
+        people_engaged=counts["people_engaged"],
+        note="",
     )
 
 

@@ -300,7 +300,42 @@ def compile_problem(request: ScheduleRequest) -> Problem:
         patrol = assign_patrol_days(problem.days, forced, request.seed)
         for hd in problem.days:
             hd.patrol = patrol[hd.index]
+    _apply_caps(problem)
     return problem
+
+
+def _apply_caps(problem: Problem) -> None:
+    """Lower each hotspot-day's dose so that its minutes, locked visits included, stay within
+    the request's caps per local day and per ISO week. Within a week the earlier days keep
+    their dose first. Both solvers and the checker then read the capped dose."""
+    day_cap, week_cap = problem.request.cap_day_minutes, problem.request.cap_week_minutes
+    if day_cap is None and week_cap is None:
+        return
+    weeks: dict[tuple[int, tuple[int, int]], list[HotspotDay]] = defaultdict(list)
+    capped: dict[int, int] = defaultdict(int)
+    for hd in problem.days:
+        weeks[(hd.hotspot, hd.day.isocalendar()[:2])].append(hd)
+    for days in weeks.values():
+        left = None if week_cap is None else week_cap - sum(_locked_minutes(d) for d in days)
+        for hd in sorted(days, key=lambda d: d.day):
+            rooms = [] if day_cap is None else [day_cap - _locked_minutes(hd)]
+            rooms += [] if left is None else [left]
+            new = min((max(0, room) // hd.duration for room in rooms), default=hd.needed)
+            allowed = min(hd.visits_per_day, hd.counted_locked + new)
+            if allowed < hd.visits_per_day:
+                capped[hd.hotspot] += 1
+                hd.visits_per_day = allowed
+            if left is not None:
+                left -= hd.needed * hd.duration
+    for hotspot, n in sorted(capped.items()):
+        problem.notes.append(
+            f"hotspot {problem.hotspots[hotspot].hotspot_id}: dose lowered on {n} day(s) by the "
+            "cap on patrol minutes"
+        )
+
+
+def _locked_minutes(hd: HotspotDay) -> int:
+    return sum(end - start for start, end in hd.locked)
 
 
 @dataclass(frozen=True)

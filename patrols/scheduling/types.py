@@ -81,6 +81,8 @@ class ScheduleRequest:
     into minutes (rounded up to ``time_step_minutes``, the grid of visit start times).
     ``time_limit_s`` is wall-clock seconds for the whole solve. ``num_workers`` CP-SAT threads:
     2 suits a 2-core host; 1 gives repeatable plans when the model solves within the limit.
+    ``cap_day_minutes`` / ``cap_week_minutes`` bound the patrol minutes at one hotspot in a
+    local day / ISO week (None: no cap), locked visits included: a legitimacy guardrail.
     """
 
     hotspots: tuple[HotspotDemand, ...]
@@ -95,6 +97,8 @@ class ScheduleRequest:
     solver: str = "cpsat"
     num_workers: int = 2
     timezone: str = "Europe/London"
+    cap_day_minutes: int | None = None
+    cap_week_minutes: int | None = None
 
 
 @dataclass(frozen=True)

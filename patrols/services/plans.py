@@ -49,11 +49,14 @@ def plan_create(
     design: str = PatrolPlan.Design.EVERY_DAY,
     seed: int | None = None,
     travel_speed_kmh: float = 20.0,
+    cap_day_minutes: int | None = None,
+    cap_week_minutes: int | None = None,
     user=None,
 ) -> PatrolPlan:
     """A draft plan over the chosen hotspots of a run. Each item of `hotspots` has `hotspot`
     (a Hotspot of the run) and optionally visits_per_day, minutes_per_visit, min_gap_minutes
-    and windows (default: from the hotspot's profile)."""
+    and windows (default: from the hotspot's profile). The caps on patrol minutes per hotspot
+    a day and a week default to the settings' (see PatrolPlan.caps)."""
     if last_day < first_day:
         raise PlanError("The plan ends before it starts.")
     if (last_day - first_day).days > 27:
@@ -69,6 +72,8 @@ def plan_create(
         design=design,
         seed=random.SystemRandom().randrange(2**31) if seed is None else seed,
         travel_speed_kmh=travel_speed_kmh,
+        cap_day_minutes=cap_day_minutes,
+        cap_week_minutes=cap_week_minutes,
         created_by=user,
     )
     for item in hotspots:
@@ -162,6 +167,8 @@ def schedule_request(plan: PatrolPlan, *, solver: str = "cpsat") -> scheduling.S
         locked=tuple(_locked(a, zone) for a in _locked_assignments(plan)),
         solver=solver,
         timezone=settings.TIME_ZONE,
+        cap_day_minutes=plan.caps[0],
+        cap_week_minutes=plan.caps[1],
     )
 
 

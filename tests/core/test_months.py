@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from core.months import latest_unbroken, month_ranges, month_span
+from core.months import latest_unbroken, month_ranges, month_span, parse_month_or_quarter
 
 
 def d(text: str) -> dt.date:
@@ -40,3 +40,22 @@ def test_evaluation_months_are_the_core_ones():
     from evaluation.services import months
 
     assert months.add_months is __import__("core.months").months.add_months
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("2025-02", dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+        ("2024-q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
+        ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31)),
+        ("2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31)),
+    ],
+)
+def test_months_quarters_and_years(text, first, last):
+    assert parse_month_or_quarter(text) == (first, last)
+
+
+@pytest.mark.parametrize("text", ["2025-13", "2025-Q5", "2025-Q0", "25-01", "soon", ""])
+def test_anything_else_is_refused_by_name(text):
+    with pytest.raises(ValueError, match="is not a month"):
+        parse_month_or_quarter(text)

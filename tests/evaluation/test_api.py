@@ -17,6 +17,7 @@ from evaluation.services import JOB_KIND, evaluation_start
 from hotspots.models import Category, Force, Hotspot, HotspotRun, ImportBatch, Incident
 from patrols.models import OfficerProfile, PatrolAssignment, PatrolPlan, PlanHotspot
 from tests.factories import UserFactory
+from tests.patrols.factories import delivered_if_done
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -45,7 +46,7 @@ def build_world(*, plan_hotspots: int = 2) -> tuple[HotspotRun, PatrolPlan]:
     _incidents(force)
     plan = PatrolPlan.objects.create(
         force=force, run=run, name="Spring patrols", first_day=dt.date(2025, 1, 6),
-        last_day=dt.date(2025, 2, 2), seed=1,
+        last_day=dt.date(2025, 2, 2), status="published", seed=1,
     )  # fmt: skip
     officer = OfficerProfile.objects.create(
         user=UserFactory(username="pc-api", roles=["officer"]), force=force, collar_number="1"
@@ -54,8 +55,10 @@ def build_world(*, plan_hotspots: int = 2) -> tuple[HotspotRun, PatrolPlan]:
         PlanHotspot.objects.create(plan=plan, hotspot=hotspot)
         start = dt.datetime(2025, 1, 10, 19, tzinfo=LONDON)
         end = start + dt.timedelta(minutes=30)
-        PatrolAssignment.objects.create(
-            plan=plan, hotspot=hotspot, officer=officer, start=start, end=end, status="done"
+        delivered_if_done(
+            PatrolAssignment.objects.create(
+                plan=plan, hotspot=hotspot, officer=officer, start=start, end=end, status="done"
+            )
         )
     return run, plan
 

@@ -41,9 +41,16 @@ from evaluation.services import evaluation_start
 from hotspots.models import Category, Force, HotspotRun
 from hotspots.services.imports import incidents_import_police_uk
 from hotspots.synthetic import ASB, SyntheticConfig, generate_all, month_range
-from patrols.models import OfficerProfile, PatrolAssignment, PatrolPlan, PlanHotspot
+from patrols.models import (
+    OfficerProfile,
+    PatrolAssignment,
+    PatrolPlan,
+    PatrolVisit,
+    PlanHotspot,
+)
 from tests.evaluation.test_services import planted_run
 from tests.factories import UserFactory
+from tests.patrols.factories import delivered_if_done
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -74,6 +81,7 @@ def _plan(run: HotspotRun, treated) -> PatrolPlan:
     plan = PatrolPlan.objects.create(
         force=run.force, name="Independent plan", run=run, first_day=dt.date(2025, 1, 1),
         last_day=dt.date(2025, 6, 30), design=PatrolPlan.Design.EVERY_DAY, seed=5,
+        status="published",
     )  # fmt: skip
     officer = OfficerProfile.objects.create(
         user=UserFactory(username="pc-independent", roles=["officer"]), force=run.force,
@@ -83,11 +91,11 @@ def _plan(run: HotspotRun, treated) -> PatrolPlan:
         PlanHotspot.objects.create(plan=plan, hotspot=hotspot)
         for k in range(8 * (i + 1)):
             start = dt.datetime(2025, 1 + k % 6, 1 + k % 28, 10, 0, tzinfo=LONDON)
-            PatrolAssignment.objects.create(
+            delivered_if_done(PatrolAssignment.objects.create(
                 plan=plan, hotspot=hotspot, officer=officer, start=start,
                 end=start + dt.timedelta(minutes=30),
                 status="done" if k % 4 == 0 else "published",
-            )  # fmt: skip
+            ))  # fmt: skip
     return plan
 
 
@@ -113,6 +121,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         control = [h for h in hotspots if not flags[h.label.split()[0]]]
         plan = _plan(run, treated)
         yield World(folder, force, run, plan, [h.pk for h in treated], [h.pk for h in control])
+        PatrolVisit.objects.filter(officer__force=force).delete()
         PatrolPlan.objects.filter(force=force).delete()
         OfficerProfile.objects.filter(collar_number="5151").delete()
         force.delete()
@@ -470,10 +479,8 @@ def test_every_number_of_the_headline_and_tables(world, comparison):
         pk = next(p for p in treated if ranks[p] == table_row.rank)
         same(table_row.planned, hours(planned[pk]), "hotspot planned hours")
         same(table_row.delivered, hours(done[pk]), "hotspot hours done")
-    dose_phrase = (
-        f"from {hours(sum(done.values()))} patrol hours (arrests and people spoken to: "
-        "no visits logged)"
-    )
+    # A visit was logged for each patrol done (no arrests, nobody spoken to).
+    dose_phrase = f"from {hours(sum(done.values()))} patrol hours, 0 arrests and 0 people spoken to"
 
     # Regression to the mean: the treated hotspots, every category (the run's selection),
     # the selection months against every other month held before the after period.

@@ -63,7 +63,7 @@ def test_headline_today_without_visit_logs_and_with_rises():
     )  # fmt: skip
     text = report.headline(data)
     assert "all crime up 3% against no change in the rest of the force" in text
-    assert "from 320 planned patrol hours (none yet marked done)" in text
+    assert "from 320 planned patrol hours (none yet delivered)" in text
     assert "(arrests and people spoken to: no visits logged)" in text
 
 

@@ -29,8 +29,15 @@ from hotspots.models import Force, Hotspot, HotspotRun, Incident, MonthlyStat
 from hotspots.services.geometry import to_projected
 from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
 from hotspots.synthetic import ASB, SyntheticConfig, generate_all, month_range
-from patrols.models import OfficerProfile, PatrolAssignment, PatrolPlan, PlanHotspot
+from patrols.models import (
+    OfficerProfile,
+    PatrolAssignment,
+    PatrolPlan,
+    PatrolVisit,
+    PlanHotspot,
+)
 from tests.factories import UserFactory
+from tests.patrols.factories import delivered_if_done
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -87,7 +94,7 @@ def planted_plan(run: HotspotRun, treated: list[Hotspot]) -> PatrolPlan:
     rng = np.random.default_rng(3)
     plan = PatrolPlan.objects.create(
         force=run.force, name="Planted plan", run=run, first_day=days[0], last_day=days[-1],
-        design=PatrolPlan.Design.CROSSOVER, seed=3,
+        design=PatrolPlan.Design.CROSSOVER, status="published", seed=3,
         patrol_days={str(h.pk): {d.isoformat(): bool(rng.random() < 0.5) for d in days}
                      for h in treated},
     )  # fmt: skip
@@ -100,10 +107,10 @@ def planted_plan(run: HotspotRun, treated: list[Hotspot]) -> PatrolPlan:
         for k in range(20 * (i + 1)):
             start = dt.datetime(2025, 1 + k % 6, 1 + k % 28, 19, 0, tzinfo=LONDON)
             status = "done" if k % 2 == 0 else "published"
-            PatrolAssignment.objects.create(
+            delivered_if_done(PatrolAssignment.objects.create(
                 plan=plan, hotspot=hotspot, officer=officer, start=start,
                 end=start + dt.timedelta(minutes=15), status=status,
-            )  # fmt: skip
+            ))  # fmt: skip
     return plan
 
 
@@ -129,6 +136,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         control = [h for h in hotspots if not flags[h.label.split()[0]]]
         plan = planted_plan(run, treated)
         yield World(force, run, plan, truth, treated, control)
+        PatrolVisit.objects.filter(officer__force=force).delete()
         PatrolPlan.objects.filter(force=force).delete()
         force.delete()
         OfficerProfile.objects.filter(collar_number="4242").delete()
@@ -262,7 +270,7 @@ def test_dose_from_assignments_and_dose_response(world):
     assert dose["planned_hours"] == pytest.approx(n * 0.25)
     assert dose["delivered_hours"] == pytest.approx(n * 0.25 / 2)
     assert dose["basis"] == "delivered"
-    assert results["activity"]["note"] == "no visits logged"
+    assert results["activity"]["visits_logged"] == n // 2  # a visit for each patrol done
     response = results["measures"]["asb"]["dose_response"]
     # Every treated disc got the same cut whatever its hours: no slope was planted.
     assert response["lower"] < 0 < response["upper"]

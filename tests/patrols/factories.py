@@ -1,10 +1,11 @@
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 import factory
 
 from hotspots.models import Force, Hotspot, HotspotRun
-from patrols.models import DutyShift, OfficerProfile
+from patrols.models import DutyShift, OfficerProfile, PatrolVisit
 from tests.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -84,3 +85,21 @@ def shift(officer: OfficerProfile, day: dt.date, start: str, end: str) -> DutySh
     return DutyShift.objects.create(
         officer=officer, start=local(day, start), end=local(end_day, end)
     )
+
+
+def delivered_visit(assignment) -> PatrolVisit:
+    """A visit logged for the assignment, the whole of it measured inside the hotspot by GPS
+    (the stored dose, as patrols.services.visits would have measured it)."""
+    minutes = (assignment.end - assignment.start).total_seconds() / 60
+    return PatrolVisit.objects.create(
+        client_uuid=uuid.uuid4(), assignment=assignment, hotspot_id=assignment.hotspot_id,
+        officer_id=assignment.officer_id, started_at=assignment.start, ended_at=assignment.end,
+        minutes_inside=minutes, minutes_unknown=0,
+    )  # fmt: skip
+
+
+def delivered_if_done(assignment):
+    """The assignment, with a fully measured visit logged for it when it is marked done."""
+    if assignment.status == "done":
+        delivered_visit(assignment)
+    return assignment

@@ -236,6 +236,29 @@ def test_default_hotspots_are_those_of_running_published_plans(crew):
     )
 
 
+
+def test_passive_minutes_reach_every_delivered_figure(crew):
+    """Pings of a patrol never logged on the tablet count in the one definition of delivered
+    (patrols.delivery), marked passive, for the plan and the force alike."""
+    from patrols.delivery import PASSIVE, Scope, delivery
+
+    alpha, _ = crew
+    planned = _hotspot(alpha.force)
+    plan = PatrolPlan.objects.create(
+        force=alpha.force, name="P", run=planned.run, first_day=dt.date(2025, 7, 1),
+        last_day=dt.date(2025, 7, 31), seed=1, status=PatrolPlan.Status.PUBLISHED,
+    )  # fmt: skip
+    PlanHotspot.objects.create(plan=plan, hotspot=planned)
+    _track(alpha, dt.datetime(2025, 7, 2, 9, tzinfo=LONDON), [(0, 5)] * 3)
+    day = dt.date(2025, 7, 2)
+    expected = passive_minutes(first_day=day, last_day=day, force_id=alpha.force_id)
+    minutes = expected[(planned.pk, alpha.pk, day)]
+    assert minutes > 0
+    for scope in (Scope.of_plan(plan), Scope(day, day, force_id=alpha.force_id)):
+        total = delivery(scope).total()
+        assert total.minutes_by_source[PASSIVE] == pytest.approx(minutes)
+
+
 # ---- the manager's page ----------------------------------------------------------------------
 
 PAGE = "/patrols/location-pings/"
