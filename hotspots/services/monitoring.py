@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from core.jobs import JobError, job_start
-from core.months import add_months, months_between, parse_month
+from core.months import add_months, months_between
 from hotspots import selectors
 from hotspots.analysis import Grid, mask_from_polygon
 from hotspots.analysis.emerging import MIN_TIME_STEPS, monthly_cube
@@ -150,8 +150,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
             run.selection, list(run.categories.values_list("id", flat=True))
         ),
     )  # fmt: skip
-    offsets = (months_between(first, parse_month(m)) for m in data.month)
-    months = np.fromiter(offsets, int, len(data))
+    months = data.month_offsets(first)
     cube = monthly_cube(
         grid.shape, grid.cell_of(data.x, data.y), months, n_months,
         run_weights(run, data),
@@ -199,10 +198,8 @@ def _place_labels(review: SelectionReview, data, grid: Grid) -> list[str]:
     cells = grid.cell_of(data.x, data.y)
     places = []
     for place in review.emerging_outside:
-        inside = np.isin(cells, place.cells)
-        places.append(
-            Place.from_rows(data.location[inside], data.lsoa_name[inside], place.x, place.y)
-        )
+        location, lsoa = data.places(np.isin(cells, place.cells))
+        places.append(Place.from_rows(location, lsoa, place.x, place.y))
     return unique_labels(places, fallback="Place {n}")
 
 
