@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("scipy", "sklearn", "geopandas", "pandas", "shapely", "ortools", "weasyprint")
+HEAVY = ("numpy", "scipy", "sklearn", "geopandas", "pandas", "shapely", "ortools", "weasyprint")
 SETUP = """
 import json, os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
