@@ -41,6 +41,39 @@ def test_manage_help_imports_no_heavy_library():
     assert imported.isdisjoint(HEAVY), sorted(imported & set(HEAVY))
 
 
+BATCH = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django
+django.setup()
+from django.core.checks import run_checks
+from django.core.management import load_command_class
+
+commands = {"hotspots": ["find_hotspots", "import_police_uk", "import_incidents",
+                         "monitor_hotspots"], "evaluation": ["evaluate"], "core": ["jobs"]}
+checked = set()
+for app, names in commands.items():
+    for name in names:
+        command = load_command_class(app, name)
+        checked.update(command.requires_system_checks)
+        run_checks(tags=command.requires_system_checks)
+print(json.dumps([sorted(checked), sorted({name.split(".")[0] for name in sys.modules})]))
+"""
+
+
+def test_batch_commands_start_without_heavy_libraries_and_skip_only_url_checks():
+    """A batch command's start-up: set-up, its module and its system checks (every one but
+    the URL configuration's, which imports every view)."""
+    import json
+
+    from django.core.checks import Tags, registry
+
+    checked, loaded = json.loads(_run(["-c", BATCH]).stdout.splitlines()[-1])
+    assert set(registry.registry.tags_available()) - set(checked) <= {Tags.urls}
+    assert {Tags.models, Tags.database} <= set(checked)
+    assert set(loaded).isdisjoint(HEAVY), sorted(set(loaded) & set(HEAVY))
+
+
 def test_job_handlers_are_registered_without_importing_their_services():
     from core.jobs import registered_kinds
 
