@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from core.months import add_months, month_ranges, month_span, months_between
 from core.panels import manager_panel
-from hotspots import selectors
 
 SHOWN = 8
 
 
 @manager_panel("hotspots.review")
 def hotspots_to_review(request: HttpRequest) -> str:
+    from hotspots import selectors  # numpy and pandas: not at start-up
+
     # Those needing attention sort first, so the first few rows are all that is needed.
     reviews = list(selectors.hotspot_review_list()[: SHOWN + 1])
     if not reviews:
