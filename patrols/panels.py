@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.panels import commander_panel, manager_panel
 from hotspots.models import Force
-from patrols import delivery, selectors
+from patrols import selectors
 from patrols.models import PatrolPlan
 
 SHOWN = 5
@@ -19,6 +19,8 @@ SHOWN = 5
 
 @manager_panel("patrols.delivery")
 def patrols_delivered(request: HttpRequest) -> str:
+    from patrols import delivery  # numerical libraries: loaded when shown
+
     plans = list(
         PatrolPlan.objects.filter(
             status=PatrolPlan.Status.PUBLISHED, first_day__lte=timezone.localdate()
