@@ -120,10 +120,10 @@ def pages(world) -> dict[str | None, list[str]]:
             f"/hotspots/runs/{run.pk}/", "/hotspots/compare/", "/patrols/plans/",
             f"/patrols/plans/{plan.pk}/", "/patrols/roster/", "/evaluations/",
             f"/evaluations/{evaluation.pk}/", f"/jobs/{run.job_id}/", "/calls/live/",
-            f"/hotspots/runs/{run.pk}/delete/", "/patrols/location-pings/",
+            f"/hotspots/runs/{run.pk}/delete/", "/patrols/location-pings/", "/patrols/returns/",
         ],
         "chris": ["/commander/", "/hotspots/", f"/hotspots/runs/{run.pk}/", "/evaluations/",
-                  f"/evaluations/{evaluation.pk}/"],
+                  f"/evaluations/{evaluation.pk}/", "/patrols/returns/"],
         "priya": ["/patrols/mine/", "/patrols/field/"],
         None: ["/login/", f"/live/{world['force'].slug}/"],
     }  # fmt: skip

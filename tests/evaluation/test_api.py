@@ -346,3 +346,20 @@ def test_broken_results_are_a_schema_error_naming_the_field(world):
     del data["measures"]["asb"]["wdd"]["lower"]
     with pytest.raises(SchemaError, match=r"results\.measures\.asb\.wdd: missing field 'lower'"):
         Results.from_json(data)
+
+
+def test_commanders_home_shows_the_latest_reports_in_a_fixed_number_of_queries(
+    world, commander_client, django_assert_max_num_queries
+):
+    run, _ = world
+    first = finished(run=run)
+    page = commander_client.get("/commander/").content.decode()
+    card = page[page.index('id="latest-reports"') :]
+    assert f"/evaluations/{first.pk}/" in card and first.headline in card
+    with CaptureQueriesContext(connection) as one:
+        commander_client.get("/commander/")
+    for _ in range(3):
+        finished(run=run)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = commander_client.get("/commander/").content.decode()
+    assert page.count('<li><a href="/evaluations/') == 3, "the three latest only"
