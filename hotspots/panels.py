@@ -29,6 +29,8 @@ def hotspots_to_review(request: HttpRequest) -> str:
 def data_held(request: HttpRequest) -> str:
     """Per force and source: the latest month held, how old it is, and the gaps and flagged
     months of the year before it (what a run on the default period would meet)."""
+    from hotspots import selectors  # numpy and pandas: not at start-up
+
     forces = list(selectors.force_list())
     if not forces:
         return ""

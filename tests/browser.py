@@ -44,8 +44,13 @@ class PageProblems:
         self.items: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.items.append(f"script error: {error}"))
-        page.on("requestfailed", lambda r: self.items.append(f"failed: {r.url} ({r.failure})"))
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
+
+    def _failed(self, request) -> None:
+        # A request the next navigation cancelled did not fail; an error status is caught below.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.items.append(f"failed: {request.url} ({request.failure})")
 
     def _console(self, message) -> None:
         if message.type == "error":
