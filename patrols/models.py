@@ -241,7 +241,11 @@ class PatrolAssignment(models.Model):
 
 class PatrolVisitQuerySet(models.QuerySet):
     def with_details(self):
-        return self.select_related("hotspot", "officer__user", "assignment")
+        """With hotspot, officer and assignment (and the assignment's hotspot, which dose
+        tables label assignments by, less its large JSON columns)."""
+        return self.select_related("hotspot", "officer__user", "assignment__hotspot").defer(
+            *_related("assignment__hotspot", HOTSPOT_HEAVY)
+        )
 
     def of_officer(self, officer):
         return self.filter(officer=officer)

@@ -115,7 +115,7 @@ def _planned(plan: PatrolPlan, group_by: str, zone):
     live = plan.assignments.exclude(status=PatrolAssignment.Status.CANCELLED).order_by()
     total = Sum(F("end") - F("start"), output_field=DurationField())
     if group_by == "assignment":
-        for a in live.select_related("hotspot").only("start", "end", "hotspot__rank"):
+        for a in live.select_related("hotspot").only("plan_id", "start", "end", "hotspot__rank"):
             yield *_group(group_by, a, a.start.date(), None, a), _minutes(a.end - a.start)
     elif group_by == "day":
         days = live.annotate(day=TruncDate("start", tzinfo=zone)).values("day").annotate(m=total)
