@@ -98,7 +98,7 @@ def plan_detail(request, pk: int):
         return _plan_action(request, plan)
     days = _window(plan, request.GET.get("week"))
     assignments = _rows(selectors.assignment_week(plan_id=plan.pk, **_between(days)))
-    move = _int_or_none(request.GET.get("move"))
+    move = next((a for a in assignments if a.pk == _int_or_none(request.GET.get("move"))), None)
     coverage = plan.coverage.get("hotspots", {}) if isinstance(plan.coverage, dict) else {}
     context = {
         "plan": plan,
@@ -107,8 +107,10 @@ def plan_detail(request, pk: int):
         "week": days[0].isoformat(),
         "timeline": plan_timeline(plan, assignments, days),
         "assignments": assignments,
-        "move": move if any(a.pk == move for a in assignments) else None,
-        "move_form": AssignmentForm(force=plan.force_id),
+        "move": move.pk if move else None,
+        "move_form": AssignmentForm(
+            force=plan.force_id, initial={"officer": move.officer_id if move else None}
+        ),
         "dose": selectors.dose_table(plan=plan, group_by="hotspot"),
         "hotspot_items": [
             _with_windows_json(item, coverage.get(str(item.hotspot_id)))
