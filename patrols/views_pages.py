@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -92,7 +93,8 @@ def plan_detail(request, pk: int):
     """A plan one week at a time (``?week=`` any date of it; default the week holding today,
     else the first), in a fixed number of queries however many assignments it has.
     ``?move=<assignment>`` opens that assignment's move form."""
-    plan = get_object_or_404(selectors.plan_list(), pk=pk)
+    # patrol_days (a flag per hotspot and day) is not shown and is large on long plans
+    plan = get_object_or_404(selectors.plan_list().defer("patrol_days"), pk=pk)
     if request.method == "POST":
         _managers_only(request)
         return _plan_action(request, plan)
@@ -170,11 +172,14 @@ def _window_navigation(plan, days: list[dt.date]) -> dict:
     """The weeks of the plan with their assignment counts (counted in the database, one
     query), the week shown and its neighbours."""
     per_day = selectors.assignment_counts_by_day(plan_id=plan.pk)
+    per_week: dict[int, int] = defaultdict(int)
+    for day, n in per_day.items():
+        per_week[(day - plan.first_day).days // WINDOW_DAYS] += n
     weeks = []
     first = plan.first_day
     while first <= plan.last_day:
         last = min(first + dt.timedelta(days=WINDOW_DAYS - 1), plan.last_day)
-        count = sum(n for day, n in per_day.items() if first <= day <= last)
+        count = per_week[(first - plan.first_day).days // WINDOW_DAYS]
         weeks.append({"first": first, "last": last, "count": count, "current": first == days[0]})
         first = last + dt.timedelta(days=1)
     index = next(i for i, week in enumerate(weeks) if week["current"])
