@@ -34,6 +34,7 @@ SUITES = {
         (BENCH / "sync" / "bench_sync.py", "--rate", "100", "--json", "sync_paced"),
     ],
     "live": [BENCH / "live" / "bench_live.py"],
+    "pages": [BENCH / "pages" / "bench_pages.py"],
 }
 
 

@@ -56,9 +56,17 @@ class HotspotDoseForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    officer = forms.ModelChoiceField(queryset=OfficerProfile.objects.select_related("user"))
+    """Move or reassign an assignment: to an officer of the plan's force only."""
+
+    officer = forms.ModelChoiceField(queryset=OfficerProfile.objects.none())
     start = forms.DateTimeField(widget=IsoDateTimeInput())
     end = forms.DateTimeField(widget=IsoDateTimeInput())
+
+    def __init__(self, *args, force, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["officer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = OfficerProfile.objects.filter(force=force).select_related("user")
 
 
 class ShiftForm(forms.Form):

@@ -100,9 +100,23 @@ class Leave(models.Model):
         return f"{self.officer} {self.first_day}–{self.last_day}"
 
 
+# Large JSON columns of related rows that lists and pages never show: decoding them once per
+# row made a plan page of 350 assignments spend most of its time in json.loads.
+FORCE_HEAVY = ("boundary",)
+RUN_HEAVY = ("options", "grid", "timings", "summary")
+HOTSPOT_HEAVY = ("cells", "geometry", "counts_by_category", "monthly_trend", "hour_weekday")
+PLAN_HEAVY = ("coverage", "patrol_days")
+
+
+def _related(prefix: str, fields: tuple[str, ...]) -> list[str]:
+    return [f"{prefix}__{name}" for name in fields]
+
+
 class PatrolPlanQuerySet(models.QuerySet):
     def with_details(self):
-        return self.select_related("force", "job", "created_by", "run")
+        return self.select_related("force", "job", "created_by", "run").defer(
+            *_related("force", FORCE_HEAVY), *_related("run", RUN_HEAVY)
+        )
 
 
 class PatrolPlan(models.Model):
@@ -195,7 +209,10 @@ class AssignmentQuerySet(models.QuerySet):
         )
 
     def with_details(self):
-        return self.select_related("hotspot", "officer__user", "partner__user", "plan")
+        """With hotspot, officers and plan, less their large JSON columns (see HOTSPOT_HEAVY)."""
+        return self.select_related("hotspot", "officer__user", "partner__user", "plan").defer(
+            *_related("hotspot", HOTSPOT_HEAVY), *_related("plan", PLAN_HEAVY)
+        )
 
 
 class PatrolAssignment(models.Model):
@@ -237,7 +254,11 @@ class PatrolAssignment(models.Model):
 
 class PatrolVisitQuerySet(models.QuerySet):
     def with_details(self):
-        return self.select_related("hotspot", "officer__user", "assignment")
+        """With hotspot, officer and assignment (and the assignment's hotspot, which dose
+        tables label assignments by, less its large JSON columns)."""
+        return self.select_related("hotspot", "officer__user", "assignment__hotspot").defer(
+            *_related("assignment__hotspot", HOTSPOT_HEAVY)
+        )
 
     def of_officer(self, officer):
         return self.filter(officer=officer)

@@ -3,8 +3,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from hotspots.models import Hotspot
 from patrols.models import (
     DutyShift,
     Leave,
@@ -36,6 +38,30 @@ def assignment_list(*, plan_id: int):
     return PatrolAssignment.objects.with_details().filter(plan_id=plan_id)
 
 
+def assignment_week(*, plan_id: int, start: dt.datetime, end: dt.datetime):
+    """A plan's assignments starting in [start, end), with what the plan page shows of their
+    hotspot and officer and nothing else."""
+    return (
+        PatrolAssignment.objects.filter(plan_id=plan_id, start__gte=start, start__lt=end)
+        .select_related("hotspot", "officer__user")
+        .only(
+            "start", "end", "status", "locked", "plan_id", "hotspot__rank", "hotspot__label",
+            "officer__collar_number", "officer__user__username", "officer__user__first_name",
+            "officer__user__last_name",
+        )
+    )  # fmt: skip
+
+
+def assignment_counts_by_day(*, plan_id: int) -> dict[dt.date, int]:
+    """A plan's assignments per local start date, counted in the database (one query)."""
+    rows = (
+        PatrolAssignment.objects.filter(plan_id=plan_id)
+        .annotate(day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
+        .values("day").annotate(n=Count("id")).order_by()
+    )  # fmt: skip
+    return {row["day"]: row["n"] for row in rows}
+
+
 def my_assignments(*, officer: OfficerProfile, day: dt.date | None = None):
     """The officer's published assignments, as lead or partner; `day` is a local date."""
     assignments = PatrolAssignment.objects.for_officer(officer).published().with_details()
@@ -62,7 +88,6 @@ def nearest_hotspot(*, officer, lon: float, lat: float):
     latest hotspot run, with its distance in metres."""
     import shapely
 
-    from hotspots.models import Hotspot
     from hotspots.services.geometry import to_projected
 
     today = timezone.localdate()
@@ -82,7 +107,7 @@ def nearest_hotspot(*, officer, lon: float, lat: float):
 
 
 def _latest_run_hotspots(force):
-    from hotspots.models import Hotspot, HotspotRun
+    from hotspots.models import HotspotRun
 
     run = HotspotRun.objects.filter(force=force, hotspots__isnull=False).distinct().first()
     return Hotspot.objects.filter(run=run) if run else Hotspot.objects.none()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -89,19 +90,34 @@ def _create_plan(request, form: PlanForm):
 
 @role_required(MANAGER, COMMANDER)
 def plan_detail(request, pk: int):
-    plan = get_object_or_404(selectors.plan_list(), pk=pk)
+    """A plan one week at a time (``?week=`` any date of it; default the week holding today,
+    else the first), in a fixed number of queries however many assignments it has.
+    ``?move=<assignment>`` opens that assignment's move form."""
+    # patrol_days (a flag per hotspot and day) is not shown and is large on long plans
+    plan = get_object_or_404(selectors.plan_list().defer("patrol_days"), pk=pk)
     if request.method == "POST":
         _managers_only(request)
         return _plan_action(request, plan)
-    assignments = list(selectors.assignment_list(plan_id=plan.pk))
+    days = _window(plan, request.GET.get("week"))
+    assignments = _rows(selectors.assignment_week(plan_id=plan.pk, **_between(days)))
+    move = next((a for a in assignments if a.pk == _int_or_none(request.GET.get("move"))), None)
+    coverage = plan.coverage.get("hotspots", {}) if isinstance(plan.coverage, dict) else {}
     context = {
         "plan": plan,
         "job": plan.job,
-        "timeline": plan_timeline(plan, assignments),
+        "window": _window_navigation(plan, days),
+        "week": days[0].isoformat(),
+        "timeline": plan_timeline(plan, assignments, days),
         "assignments": assignments,
-        "move_form": AssignmentForm(),
+        "move": move.pk if move else None,
+        "move_form": AssignmentForm(
+            force=plan.force_id, initial={"officer": move.officer_id if move else None}
+        ),
         **_delivery_context(plan),
-        "hotspot_items": [_with_windows_json(item) for item in plan.plan_hotspots.all()],
+        "hotspot_items": [
+            _with_windows_json(item, coverage.get(str(item.hotspot_id)))
+            for item in plan.plan_hotspots.all()
+        ],
         "other_hotspots": plan.run.hotspots.exclude(
             pk__in=plan.plan_hotspots.values("hotspot_id")
         ).order_by("rank")
@@ -115,6 +131,72 @@ def _delivery_context(plan) -> dict:
     """Planned against delivered by hotspot, and the plan's total (patrols.delivery)."""
     delivered = delivery.plan_delivery(plan)
     return {"dose": delivered.rows("hotspot"), "dose_total": delivered.total()}
+
+
+WINDOW_DAYS = 7
+
+
+def _rows(assignments) -> list:
+    """The week's assignments with their table text made here (cheaper than template filters
+    on hundreds of rows)."""
+    rows = list(assignments)
+    for a in rows:
+        start, end = timezone.localtime(a.start), timezone.localtime(a.end)
+        a.id_text = str(a.pk)
+        a.when = f"{start:%a %-d %b %H:%M}–{end:%H:%M}"
+        a.where = f"#{a.hotspot.rank} {a.hotspot.label}"
+    return rows
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _window(plan, value: str | None) -> list[dt.date]:
+    """The plan's days shown: its week (7 days from the first day, 7 by 7) holding the date
+    ``value``, else holding today, else the first."""
+    try:
+        chosen = dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        chosen = None
+    if chosen is None or not plan.first_day <= chosen <= plan.last_day:
+        today = timezone.localdate()
+        chosen = today if plan.first_day <= today <= plan.last_day else plan.first_day
+    first = plan.first_day + dt.timedelta(days=(chosen - plan.first_day).days // 7 * 7)
+    count = min(WINDOW_DAYS, (plan.last_day - first).days + 1)
+    return [first + dt.timedelta(days=i) for i in range(count)]
+
+
+def _between(days: list[dt.date]) -> dict:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(days[0], dt.time.min, zone)
+    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time.min, zone)
+    return {"start": start, "end": end}
+
+
+def _window_navigation(plan, days: list[dt.date]) -> dict:
+    """The weeks of the plan with their assignment counts (counted in the database, one
+    query), the week shown and its neighbours."""
+    per_day = selectors.assignment_counts_by_day(plan_id=plan.pk)
+    per_week: dict[int, int] = defaultdict(int)
+    for day, n in per_day.items():
+        per_week[(day - plan.first_day).days // WINDOW_DAYS] += n
+    weeks = []
+    first = plan.first_day
+    while first <= plan.last_day:
+        last = min(first + dt.timedelta(days=WINDOW_DAYS - 1), plan.last_day)
+        count = per_week[(first - plan.first_day).days // WINDOW_DAYS]
+        weeks.append({"first": first, "last": last, "count": count, "current": first == days[0]})
+        first = last + dt.timedelta(days=1)
+    index = next(i for i, week in enumerate(weeks) if week["current"])
+    return {
+        "weeks": weeks,
+        "index": index + 1,
+        "current": weeks[index],
+        "previous": weeks[index - 1] if index > 0 else None,
+        "next": weeks[index + 1] if index + 1 < len(weeks) else None,
+        "total": sum(per_day.values()),
+    }
 
 
 def _plan_action(request, plan):
@@ -131,7 +213,11 @@ def _plan_action(request, plan):
             _hotspot_action(request, plan, action)
     except PlanError as error:
         messages.error(request, str(error))
-    return redirect("plan-detail", pk=plan.pk)
+    response = redirect("plan-detail", pk=plan.pk)
+    week = request.POST.get("week", "")
+    if week and week == _window(plan, week)[0].isoformat():
+        response["Location"] += f"?week={week}"
+    return response
 
 
 def _assignment_action(request, plan, action: str) -> None:
@@ -139,15 +225,16 @@ def _assignment_action(request, plan, action: str) -> None:
     if action != "move":
         assignment_update(assignment=assignment, locked=action == "lock")
         return
-    form = AssignmentForm(request.POST)
+    form = AssignmentForm(request.POST, force=plan.force_id)
     if not form.is_valid():
         raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     assignment_update(assignment=assignment, **form.cleaned_data)
     messages.success(request, "Moved and locked: re-solving keeps it.")
 
 
-def _with_windows_json(item):
+def _with_windows_json(item, coverage: dict | None = None):
     item.windows_json = json.dumps(item.windows)
+    item.coverage = coverage
     return item
 
 

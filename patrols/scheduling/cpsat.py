@@ -12,6 +12,12 @@
   (hinted with the greedy plan); then, with visits and units fixed, minimise
   ``sum(|q - target|)`` towards seeded random target times per slot (unpredictable times).
 
+Stopping when done: a part's dose cannot exceed ``part_bound`` (each hotspot-day's missing
+visits, capped by what fits in its windows while some unit is on duty with time to come from
+and return to base, as in ``bounds.py``). A part whose greedy plan already reaches it is not
+modelled at all; otherwise the bound is given to CP-SAT as a constraint on the dose and a
+solution callback stops phase 1 at the first plan that reaches it.
+
 One model per independent part of the week (``parts.py``). Models stay small by giving each
 hotspot-day at most ``MAX_BLOCKS`` candidate blocks (nearest bases first, then seeded random),
 plus the blocks of the greedy hint so that the hint stays feasible.
@@ -28,6 +34,7 @@ from random import Random
 
 from ortools.sat.python import cp_model
 
+from .coverage import duty_possible
 from .intervals import Span, merge
 from .parts import Block, Grid, Part, duty_blocks, split
 from .problem import HotspotDay, Placed, Problem, harm_minutes
@@ -71,6 +78,40 @@ class Slot:
     nodes: dict[int, int] = field(default_factory=dict)  # block -> node index
 
 
+def slot_weight(hd: HotspotDay) -> int:
+    """A visit's integer dose coefficient in the CP-SAT objective."""
+    return round(hd.weight * HARM_SCALE) * hd.duration
+
+
+def part_bound(problem: Problem, part: Part) -> int:
+    """An upper bound on a part's objective: every hotspot-day gets the missing visits that
+    fit in its on-duty window time (``coverage.duty_possible``), none more."""
+    return sum(
+        slot_weight(hd)
+        * min(hd.needed, max(0, duty_possible(problem, hd, True) - hd.counted_locked))
+        for hd in part.days
+    )
+
+
+def plan_score(problem: Problem, plan: list[Placed]) -> int:
+    """A plan's value in the objective's integer units (comparable with ``part_bound``)."""
+    return sum(slot_weight(problem.days[p.hd]) for p in plan)
+
+
+class StopAtBound(cp_model.CpSolverSolutionCallback):
+    """Stops the search at the first solution whose objective reaches ``bound``."""
+
+    def __init__(self, bound: int) -> None:
+        super().__init__()
+        self.bound = bound
+        self.reached = False
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value >= self.bound:
+            self.reached = True
+            self.stop_search()
+
+
 def _random_point(rng: Random, union: list[Span]) -> int:
     """A uniform random integer from disjoint half-open ranges."""
     pick = rng.randrange(sum(hi - lo for lo, hi in union))
@@ -85,9 +126,17 @@ class PatrolModel:
     """Builds, hints, solves and reads back the CP-SAT model of a compiled problem."""
 
     def __init__(
-        self, problem: Problem, blocks: list[Block], grid: Grid, part: Part, hint: list[Placed]
+        self,
+        problem: Problem,
+        blocks: list[Block],
+        grid: Grid,
+        part: Part,
+        hint: list[Placed],
+        bound: int | None = None,
     ) -> None:
         self.problem, self.blocks, self.part = problem, blocks, part
+        self.bound = part_bound(problem, part) if bound is None else bound
+        self.stopped_at_bound = False
         self.origin, self.step = grid.origin, grid.step
         self.model = cp_model.CpModel()
         # Seeded per part so that a part's targets do not depend on the parts before it.
@@ -209,11 +258,14 @@ class PatrolModel:
     def _add_objective(self) -> None:
         """Dose (phase 1) and unpredictability (phase 2) as separate expressions."""
         self.dose = sum(
-            round(slot.hd.weight * HARM_SCALE) * slot.hd.duration * self.nodes[i].present
+            slot_weight(slot.hd) * self.nodes[i].present
             for slot in self.slots
             for i in slot.nodes.values()
         )
         self.hits = sum(slot.near for slot in self.slots)
+        # Redundant for any plan, but it hands CP-SAT the bound: reaching it proves optimality.
+        if self.slots:
+            self.model.add(self.dose <= self.bound)
         self.model.maximize(self.dose)
 
     def _add_hint(self, hint: list[Placed]) -> None:
@@ -284,10 +336,12 @@ class PatrolModel:
         """
         began = time.perf_counter()
         solver = self._solver(seconds * PHASE_ONE_SHARE, workers, seed)
-        status = solver.solve(self.model)
+        stop = StopAtBound(self.bound)
+        status = solver.solve(self.model, stop)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, []
-        name = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        self.stopped_at_bound = stop.reached
+        name = "optimal" if status == cp_model.OPTIMAL or stop.reached else "feasible"
         # Phase 2 always runs: without it start times drift to the edges of their ranges.
         left = min(seconds - (time.perf_counter() - began), seconds * MAX_PHASE_TWO_SHARE)
         second = self._solver(max(left, MIN_PHASE_TWO_S), workers, seed)
@@ -318,7 +372,8 @@ def solve_cpsat(
     Parts go smallest first, each with the mean of an equal and a size-proportional share of
     the time left (every part pays a fixed presolve cost), so time a small part does not need
     passes on; this searched far better than one week-sized model. A part whose CP-SAT plan
-    is missing or below its greedy visits keeps the greedy visits.
+    is missing or below its greedy visits keeps the greedy visits. A part whose greedy visits
+    reach ``part_bound`` is not modelled: it is optimal as it is.
     """
     deadline = time.perf_counter() + seconds
     blocks = duty_blocks(problem)
@@ -334,7 +389,12 @@ def solve_cpsat(
         todo -= part.size
         mine = {hd.index for hd in part.days}
         hint = [v for v in greedy if v.hd in mine]
-        model = PatrolModel(problem, blocks, grid, part, hint)
+        bound = part_bound(problem, part)
+        if plan_score(problem, hint) >= bound:
+            statuses.append("optimal")  # the greedy plan already delivers all it can
+            plan += hint
+            continue
+        model = PatrolModel(problem, blocks, grid, part, hint, bound)
         status, found = model.solve(share - (time.perf_counter() - began), workers, seed)
         keep = status is not None and harm_minutes(problem, found) >= harm_minutes(problem, hint)
         statuses.append(status if keep else None)

@@ -236,7 +236,6 @@ def test_default_hotspots_are_those_of_running_published_plans(crew):
     )
 
 
-
 def test_passive_minutes_reach_every_delivered_figure(crew):
     """Pings of a patrol never logged on the tablet count in the one definition of delivered
     (patrols.delivery), marked passive, for the plan and the force alike."""
