@@ -4,12 +4,13 @@ import codecs
 import gzip
 import hashlib
 import io
-import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from hotspots.ingest.errors import FileRejected, RowError
 
@@ -201,18 +202,30 @@ def check_shape(source: Source, limits: Limits = DEFAULT_LIMITS) -> None:
                 "Windows or Unix line endings"
             ),
         )
-    if long := re.search(rb"[^\n]{%d}" % (limits.max_line_bytes + 1), data):
+    if (long := _long_line_start(data, limits.max_line_bytes)) is not None:
         message = (
             f"this line is longer than {limits.max_line_bytes} bytes (IMPORT_MAX_LINE_KB): "
             "a field holds far more than any incident needs"
         )
-        raise FileRejected([_at(source, long.start() + limits.max_line_bytes, message)])
+        raise FileRejected([_at(source, long + limits.max_line_bytes, message)])
     if (quote := _unclosed_quote(data)) is not None:
         message = "a quote opened here is never closed: the rest of the file would be one field"
         raise FileRejected([_at(source, quote, message)])
     first_break = data.find(b"\n")
     if data.strip() and (first_break < 0 or not data[first_break:].strip()):
         raise FileRejected([RowError(name, 2, None, "the file has a header but no rows")])
+
+
+def _long_line_start(data: bytes, max_line_bytes: int) -> int | None:
+    """Where the first line longer than `max_line_bytes` starts (a carriage return counts as
+    part of its line), if any: found from the positions of the line breaks, all at once."""
+    if len(data) <= max_line_bytes:
+        return None
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    starts = np.r_[0, breaks + 1]
+    lengths = np.r_[breaks, len(data)] - starts
+    long = np.flatnonzero(lengths > max_line_bytes)
+    return int(starts[long[0]]) if len(long) else None
 
 
 def _refused(name: str, message: str, line: int | None = None) -> FileRejected:

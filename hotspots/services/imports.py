@@ -38,6 +38,7 @@ from hotspots.models import Force, ImportBatch, Incident, MonthlyStat
 from hotspots.selectors import category_lookup
 from hotspots.services.bulk import IncidentStream, incident_frame, incidents_insert
 from hotspots.services.forces import (
+    boundary_geometry,
     boundary_read,
     force_get_or_create,
     force_has_boundary,
@@ -337,9 +338,14 @@ class _Writer:
         if key not in self._forces:
             self._pause()
             force = force_get_or_create(key)
-            if self.boundary is not None and not force_has_boundary(force, self.boundary):
-                force_set_boundary(force=force, path=self.boundary_path, geometry=self.boundary)
-            self._forces[key] = (force, _inside(force))
+            if self.boundary is None:
+                self._forces[key] = (force, _inside(force))
+            else:
+                if not force_has_boundary(force, self.boundary):
+                    force_set_boundary(
+                        force=force, path=self.boundary_path, geometry=self.boundary
+                    )
+                self._forces[key] = (force, _inside_geometry(self.boundary))
         return self._forces[key]
 
     def _finish(self) -> None:
@@ -503,7 +509,10 @@ def _reserve_id(model) -> int:
 def _inside(force: Force) -> Callable[[pd.DataFrame], np.ndarray]:
     if not force.boundary:
         return lambda rows: np.ones(len(rows), dtype=bool)
-    geometry = shapely.geometry.shape(force.boundary)
+    return _inside_geometry(boundary_geometry(force))
+
+
+def _inside_geometry(geometry: shapely.Geometry) -> Callable[[pd.DataFrame], np.ndarray]:
     shapely.prepare(geometry)
     return lambda rows: shapely.contains_xy(
         geometry, rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float)
