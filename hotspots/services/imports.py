@@ -342,9 +342,7 @@ class _Writer:
                 self._forces[key] = (force, _inside(force))
             else:
                 if not force_has_boundary(force, self.boundary):
-                    force_set_boundary(
-                        force=force, path=self.boundary_path, geometry=self.boundary
-                    )
+                    force_set_boundary(force=force, path=self.boundary_path, geometry=self.boundary)
                 self._forces[key] = (force, _inside_geometry(self.boundary))
         return self._forces[key]
 
