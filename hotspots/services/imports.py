@@ -202,9 +202,14 @@ def _plausible(item: ParsedFile) -> ParsedFile:
     lines = rows["line"].to_numpy()
     for column in WIDTH_COLUMNS:
         width = Incident._meta.get_field(column).max_length
-        text = rows[column].astype(str)
-        flag(text.str.len().to_numpy() > width, FIELD_NAMES.get(column, column),
-             f"is longer than {width} characters", text.to_numpy())  # fmt: skip
+        text = rows[column].to_numpy(dtype=object)
+        try:  # one len() per value, without the string accessor's bookkeeping
+            lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+        except TypeError:  # not all text
+            text = rows[column].astype(str).to_numpy(dtype=object)
+            lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+        flag(lengths > width, FIELD_NAMES.get(column, column),
+             f"is longer than {width} characters", text)  # fmt: skip
     months = rows["month"].astype(str).to_numpy()
     latest = f"{dt.date.today():%Y-%m}"
     earliest = settings.IMPORT_EARLIEST_MONTH
