@@ -22,6 +22,7 @@ SUITES = {
         (BENCH / "sync" / "bench_sync.py", "--rate", "100", "--json", "sync_paced"),
     ],
     "live": [BENCH / "live" / "bench_live.py"],
+    "national": [BENCH / "national" / "bench_national.py"],
 }
 
 

@@ -75,14 +75,14 @@ def whole_commands(repeat: int, scratch: Path) -> dict:
         psql = shutil.which("psql") or "psql"
         imports, copies = [], []
         for index in range(repeat):
-            pair = [("import", command), ("copy", None)]
-            for kind, argv in pair if index % 2 == 0 else pair[::-1]:
+            kinds = ["import", "copy"] if index % 2 == 0 else ["copy", "import"]
+            for kind in kinds:
                 name = unique_name("import_run")
                 _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
                 made.append(name)
                 log = scratch / f"{kind}{index}.log"
                 if kind == "import":
-                    result = timed_command(argv, {**env, "DATABASE_URL": _url(name)}, log)
+                    result = timed_command(command, {**env, "DATABASE_URL": _url(name)}, log)
                     imports.append(result)
                 else:
                     copy = f"\\copy hotspots_incident ({columns}) FROM '{rows_file}'"

@@ -40,7 +40,8 @@ def latest_run_id(url: str) -> int:
     import psycopg
 
     with psycopg.connect(url.replace("postgres://", "postgresql://")) as c:
-        return c.execute("SELECT max(id) FROM hotspots_hotspotrun").fetchone()[0]
+        (latest,) = c.execute("SELECT max(id) FROM hotspots_hotspotrun").fetchone() or (None,)
+        return latest
 
 
 def main() -> int:
