@@ -36,12 +36,14 @@ EVALUATED = "2025-07:2025-12"  # compared with the same months a year earlier
 MANAGE = [sys.executable, "manage.py"]
 
 
-def latest_run_id(url: str) -> int:
+def latest_run(url: str) -> tuple[int, dict]:
+    """The id of the latest hotspot run and its stage timings (read, analysis, describe)."""
     import psycopg
 
     with psycopg.connect(url.replace("postgres://", "postgresql://")) as c:
-        (latest,) = c.execute("SELECT max(id) FROM hotspots_hotspotrun").fetchone() or (None,)
-        return latest
+        query = "SELECT id, timings FROM hotspots_hotspotrun ORDER BY id DESC LIMIT 1"
+        row = c.execute(query).fetchone()
+        return (row[0], row[1] or {}) if row else (0, {})
 
 
 def main() -> int:
@@ -83,7 +85,8 @@ def main() -> int:
             if not steps[-1]["status"]:
                 steps.append(timed_command([*MANAGE, *run], env, logs / "run.log"))
             if not steps[-1]["status"]:
-                evaluate = ["evaluate", "--run", str(latest_run_id(url)), "--after", EVALUATED]
+                run_id, steps[-1]["timings"] = latest_run(url)
+                evaluate = ["evaluate", "--run", str(run_id), "--after", EVALUATED]
                 steps.append(timed_command([*MANAGE, *evaluate], env, logs / "evaluate.log"))
         finally:
             if not options.keep_db:
@@ -101,6 +104,9 @@ def main() -> int:
         ["step", "wall s", "peak MiB", "status"],
         rows,
     )
+    if len(steps) > 1 and steps[1].get("timings"):
+        stages = ", ".join(f"{k} {v:.1f} s" for k, v in steps[1]["timings"].items())
+        print(f"hotspot run stages: {stages}")
     if steps and steps[0]["status"] == 0:
         rows_per_s = options.rows / steps[0]["seconds"]
         print(f"import: {rows_per_s:,.0f} rows/s as a whole command")
