@@ -15,6 +15,8 @@ SUITES = {
     ],
     "scheduling": [BENCH / "scheduling" / "bench_scheduling.py"],
     "evaluation": [BENCH / "evaluation" / "bench_evaluation.py"],
+    # The ORM's values_list read against the columnar read, interleaved in one process.
+    "reads": [BENCH / "reads" / "bench_reads.py"],
     # Unpaced: 200 tablets sending back to back measure capacity (latency is then queueing);
     # paced well below capacity, as tablets reconnecting through a shift would, measure p99.
     "sync": [

@@ -12,7 +12,6 @@ from calls.models import (
     PublicActionLog,
     RejectedEvent,
 )
-from calls.services.public import public_cache_clear
 from calls.services.tokens import token_create, token_revoke
 
 
@@ -50,11 +49,11 @@ class IncidentTypeMappingAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         force = obj.force
-        transaction.on_commit(lambda: public_cache_clear(force=force))  # a type made sensitive
+        transaction.on_commit(lambda: _public_cache_clear(force=force))  # a type made sensitive
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        public_cache_clear(force=obj.force)
+        _public_cache_clear(force=obj.force)
 
 
 class CallEventInline(admin.TabularInline):
@@ -107,3 +106,10 @@ class FeedFileAdmin(admin.ModelAdmin):
                     "events_duplicate", "events_rejected", "error")  # fmt: skip
     list_filter = ("source",)
     readonly_fields = [f.name for f in FeedFile._meta.fields]
+
+
+def _public_cache_clear(force) -> None:
+    # The public view imports numpy, shapely and scipy; the admin is loaded at start-up.
+    from calls.services.public import public_cache_clear
+
+    public_cache_clear(force=force)

@@ -4,12 +4,13 @@ each force's public map, as residents see it."""
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from calls import selectors
 from core.panels import manager_panel
 
 
 @manager_panel("calls.live")
 def live_calls(request: HttpRequest) -> str:
+    from calls import selectors  # numpy and shapely: not at start-up
+
     forces = selectors.forces_with_calls()
     if not forces:
         return ""

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Sum
 from django.db.models.functions import Cast, Floor
 from django.utils import timezone
@@ -20,6 +21,7 @@ from hotspots.models import (
     MonthlyStat,
     QualityFlag,
 )
+from hotspots.services.columns import read_columns
 from patrols.models import PatrolAssignment, PatrolPlan, PatrolVisit
 
 Period = tuple[dt.date, dt.date]
@@ -42,19 +44,18 @@ class MonthlyIncidents:
 
 def located_incidents(*, force: Force, source: str, months: list[dt.date]) -> MonthlyIncidents:
     """Every mappable incident of the force in these months, in one query. Only the four
-    columns the counts need are read: this is the evaluation's one big read."""
-    rows = (
-        Incident.objects.mappable()
-        .filter(force=force, source=source, month__in=months)
-        .values_list("x", "y", "category_id", "month")
-    )
-    columns = list(zip(*rows, strict=True)) or [()] * 4
-    index = {month: i for i, month in enumerate(months)}
+    columns the counts need are read, straight into arrays (hotspots/services/columns.py):
+    this is the evaluation's one big read."""
+    rows = Incident.objects.mappable().filter(force=force, source=source, month__in=months)
+    columns = read_columns(rows, ["x", "y", "category_id", "month"])
+    asked = np.array([np.datetime64(m, "M") for m in months], dtype="datetime64[M]")
+    order = np.argsort(asked)
+    read = columns["month"].astype("datetime64[M]")
     return MonthlyIncidents(
-        x=np.asarray(columns[0], dtype=float),
-        y=np.asarray(columns[1], dtype=float),
-        category_id=np.asarray(columns[2], dtype=np.int64),
-        month=np.fromiter((index[m] for m in columns[3]), dtype=np.int64, count=len(columns[3])),
+        x=columns["x"],
+        y=columns["y"],
+        category_id=columns["category_id"],
+        month=order[np.searchsorted(asked, read, sorter=order)].astype(np.int64),
     )
 
 
@@ -196,13 +197,14 @@ def timed_incidents(*, force: Force, period: Period) -> TimedIncidents:
         Incident.objects.mappable()
         .filter(force=force, source=ImportBatch.Source.FORCE_EXPORT)
         .filter(occurred_at__gte=start, occurred_at__lt=end)
-        .values_list("x", "y", "category_id", "occurred_at")
     )
-    columns = list(zip(*rows, strict=True)) or [()] * 4
-    zone = timezone.get_default_timezone()
+    columns = read_columns(rows, ["x", "y", "category_id", "occurred_at"])
+    local = pd.DatetimeIndex(columns["occurred_at"]).tz_localize("UTC")
+    local = local.tz_convert(timezone.get_default_timezone()).tz_localize(None)
+    days = np.datetime_as_string(local.to_numpy().astype("datetime64[D]"))
     return TimedIncidents(
-        x=np.asarray(columns[0], dtype=float),
-        y=np.asarray(columns[1], dtype=float),
-        category_id=np.asarray(columns[2], dtype=np.int64),
-        day=np.array([t.astimezone(zone).date().isoformat() for t in columns[3]], dtype=object),
+        x=columns["x"],
+        y=columns["y"],
+        category_id=columns["category_id"],
+        day=days.astype(object),
     )

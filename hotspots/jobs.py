@@ -1,20 +1,23 @@
-"""Long-running hotspot-app jobs, run by core.jobs on a worker or in-process."""
+"""Long-running hotspot-app jobs, run by core.jobs on a worker or in-process.
+
+Every process imports this module at start-up (CoreConfig.ready), so the services, and the
+numerical libraries behind them, are imported by each handler when it runs."""
 
 from pathlib import Path
 
 from core.jobs import Progress, job_kind
 from core.models import Job
 from core.months import parse_month
-from hotspots.ingest.force_export import ExportMapping
 from hotspots.models import Force, HotspotRun
-from hotspots.services.imports import incidents_import_force_export, incidents_import_police_uk
-from hotspots.services.monitoring import MONITOR_JOB, hotspots_monitor
-from hotspots.services.runs import hotspot_run_execute, method_options, methods_compare
-from hotspots.services.uploads import uploads_delete
+
+MONITOR_JOB = "hotspots.monitor"
 
 
 @job_kind("hotspots.import_police_uk")
 def import_police_uk(job: Job, progress: Progress) -> dict:
+    from hotspots.services.imports import incidents_import_police_uk
+    from hotspots.services.uploads import uploads_delete
+
     params = job.params
     try:
         summary = incidents_import_police_uk(
@@ -33,6 +36,10 @@ def import_police_uk(job: Job, progress: Progress) -> dict:
 
 @job_kind("hotspots.import_force_export")
 def import_force_export(job: Job, progress: Progress) -> dict:
+    from hotspots.ingest.force_export import ExportMapping
+    from hotspots.services.imports import incidents_import_force_export
+    from hotspots.services.uploads import uploads_delete
+
     params = job.params
     try:
         summary = incidents_import_force_export(
@@ -51,12 +58,16 @@ def import_force_export(job: Job, progress: Progress) -> dict:
 
 @job_kind("hotspots.find")
 def find_hotspots(job: Job, progress: Progress) -> dict:
+    from hotspots.services.runs import hotspot_run_execute
+
     run = HotspotRun.objects.select_related("force").get(pk=job.params["run_id"])
     return hotspot_run_execute(run=run, progress=progress)
 
 
 @job_kind("hotspots.compare")
 def compare(job: Job, progress: Progress) -> dict:
+    from hotspots.services.runs import method_options, methods_compare
+
     params = job.params
     return methods_compare(
         force=Force.objects.get(slug=params["force"]),
@@ -80,5 +91,7 @@ def compare(job: Job, progress: Progress) -> dict:
 
 @job_kind(MONITOR_JOB)
 def monitor(job: Job, progress: Progress) -> dict:
+    from hotspots.services.monitoring import hotspots_monitor
+
     force = Force.objects.get(slug=job.params["force"])
     return hotspots_monitor(force=force, job=job, progress=progress)

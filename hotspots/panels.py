@@ -4,13 +4,14 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from core.panels import manager_panel
-from hotspots import selectors
 
 SHOWN = 8
 
 
 @manager_panel("hotspots.review")
 def hotspots_to_review(request: HttpRequest) -> str:
+    from hotspots import selectors  # numpy and pandas: not at start-up
+
     # Those needing attention sort first, so the first few rows are all that is needed.
     reviews = list(selectors.hotspot_review_list()[: SHOWN + 1])
     if not reviews:

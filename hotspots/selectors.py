@@ -1,6 +1,6 @@
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from hotspots.models import (
     QualityFlag,
 )
 from hotspots.quality_summary import summarise
+from hotspots.services.columns import RowTexts, read_columns
 
 
 def category_lookup() -> dict[str, int]:
@@ -81,18 +82,20 @@ def monthly_stat_frame(*, force: Force, source: str):
     return pd.DataFrame.from_records(list(stats))
 
 
-@dataclass(frozen=True)
+@dataclass
 class IncidentArrays:
-    """Located, in-area incidents as arrays: x/y in projected metres (settings.PROJECTED_CRS),
-    months as 'YYYY-MM', occurred_at as UTC datetime64 (NaT where the source has no time)."""
+    """Located, in-area incidents as arrays: primary keys, x/y in projected metres
+    (settings.PROJECTED_CRS), months as datetime64[M], occurred_at as UTC datetime64 (NaT where
+    the source has no time). Their streets and LSOA names are read only for the rows asked for
+    (`places`)."""
 
+    id: np.ndarray
     x: np.ndarray
     y: np.ndarray
     category_id: np.ndarray
     month: np.ndarray
     occurred_at: np.ndarray
-    location: np.ndarray
-    lsoa_name: np.ndarray
+    texts: RowTexts = field(repr=False)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -101,50 +104,64 @@ class IncidentArrays:
     def has_times(self) -> bool:
         return bool(len(self) and (~np.isnat(self.occurred_at)).any())
 
+    def month_offsets(self, first: dt.date) -> np.ndarray:
+        """Each incident's month as months after `first` (0 for `first` itself)."""
+        return (self.month - np.datetime64(first, "M")).astype(np.int64)
+
+    def places(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(location, LSOA name) of the incidents in `rows` (a mask or indices)."""
+        texts = self.texts(rows)
+        return texts["location"], texts["lsoa_name"]
+
 
 def incident_arrays(
     *, force: Force, first: dt.date, last: dt.date, category_ids: list[int], source: str
 ) -> IncidentArrays:
-    """The incidents a hotspot run or evaluation works on, read in one query."""
+    """The incidents a hotspot run or evaluation works on, read in one query, columns
+    straight into arrays (hotspots/services/columns.py)."""
     rows = (
         Incident.objects.mappable()
         .filter(force=force, source=source, category_id__in=category_ids)
         .in_months(first, last)
-        .values_list("x", "y", "category_id", "month", "occurred_at", "location", "lsoa_name")
     )
-    columns = list(zip(*rows, strict=True)) or [()] * 7
+    columns = read_columns(rows, ["id", "x", "y", "category_id", "month", "occurred_at"])
     return IncidentArrays(
-        x=np.asarray(columns[0], dtype=float),
-        y=np.asarray(columns[1], dtype=float),
-        category_id=np.asarray(columns[2], dtype=np.int64),
-        month=np.array([f"{m:%Y-%m}" for m in columns[3]], dtype=object),
-        occurred_at=_utc_datetimes(columns[4]),
-        location=np.asarray(columns[5], dtype=object),
-        lsoa_name=np.asarray(columns[6], dtype=object),
+        id=columns["id"],
+        x=columns["x"],
+        y=columns["y"],
+        category_id=columns["category_id"],
+        month=columns["month"].astype("datetime64[M]"),
+        occurred_at=columns["occurred_at"].astype("datetime64[ns]"),
+        texts=RowTexts(Incident, columns["id"], ["location", "lsoa_name"]),
     )
 
 
-def _utc_datetimes(values) -> np.ndarray:
-    series = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
-    return series.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+@dataclass(frozen=True)
+class Localities:
+    """Located police.uk incidents that carry an LSOA name: x/y in metres, and the names,
+    read only for the rows asked for."""
+
+    x: np.ndarray
+    y: np.ndarray
+    texts: RowTexts = field(repr=False)
+
+    def names(self, rows: np.ndarray) -> np.ndarray:
+        return self.texts(rows)["lsoa_name"]
 
 
-def localities_near(*, force: Force, bounds: tuple[float, float, float, float]) -> tuple:
-    """x, y (metres) and LSOA names of the force's police.uk incidents inside ``bounds``
-    (xmin, ymin, xmax, ymax): localities for runs on data that has none (force exports)."""
+def localities_near(*, force: Force, bounds: tuple[float, float, float, float]) -> Localities:
+    """The force's police.uk incidents with an LSOA name inside ``bounds`` (xmin, ymin, xmax,
+    ymax), x/y in metres: localities for runs on data that has none (force exports)."""
     xmin, ymin, xmax, ymax = bounds
     rows = (
         Incident.objects.mappable()
         .filter(force=force, source=ImportBatch.Source.POLICE_UK)
         .exclude(lsoa_name="")
         .filter(x__gte=xmin, x__lte=xmax, y__gte=ymin, y__lte=ymax)
-        .values_list("x", "y", "lsoa_name")
     )
-    columns = list(zip(*rows, strict=True)) or [()] * 3
-    return (
-        np.asarray(columns[0], dtype=float),
-        np.asarray(columns[1], dtype=float),
-        np.asarray(columns[2], dtype=object),
+    columns = read_columns(rows, ["id", "x", "y"])
+    return Localities(
+        x=columns["x"], y=columns["y"], texts=RowTexts(Incident, columns["id"], ["lsoa_name"])
     )
 
 

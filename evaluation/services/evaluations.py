@@ -3,10 +3,10 @@
 from django.db import transaction
 
 from core.jobs import job_start
+from evaluation.jobs import JOB_KIND
 from evaluation.models import Evaluation
 from evaluation.results import SCHEMA_VERSION, Results, StaleResults
 
-JOB_KIND = "evaluation.run"
 FIELDS = ("name", "before_start", "before_end", "after_start", "after_end", "measures",
           "buffer_m", "comparison", "flagged_months", "minimum_count", "source")  # fmt: skip
 

@@ -263,8 +263,19 @@ def _import(
     if errors and reject:
         _record_rejected(read, writer)
         raise ImportRejected(errors)
+    incidents_analyze()
     monitoring_after_import(months=writer.summary.months, user=writer.user)
     return writer.summary
+
+
+def incidents_analyze() -> None:
+    """Fresh planner statistics for the incident table after a bulk load (PostgreSQL, where
+    autovacuum may not have looked yet): without them a table that has just taken millions of
+    rows is planned as if it held a handful."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Incident._meta.db_table)}")
 
 
 def _check_months_unique(

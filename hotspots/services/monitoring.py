@@ -12,26 +12,27 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
-import numpy as np
-import shapely
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 
 from core.jobs import JobError, job_start
-from core.months import add_months, months_between, parse_month
-from hotspots import selectors
-from hotspots.analysis import Grid, mask_from_polygon
-from hotspots.analysis.emerging import MIN_TIME_STEPS, monthly_cube
-from hotspots.analysis.labels import Place, unique_labels
-from hotspots.analysis.monitoring import SelectionReview, review_selection
+from core.months import add_months, months_between
+from hotspots.jobs import MONITOR_JOB
 from hotspots.models import Force, Hotspot, HotspotReview, HotspotRun, MonthlyStat
-from hotspots.services.geometry import point_to_lonlat, to_projected
-from hotspots.services.runs import method_options, run_weights
 
-MONITOR_JOB = "hotspots.monitor"
+if TYPE_CHECKING:
+    import numpy as np
+
+    from hotspots.analysis import Grid
+    from hotspots.analysis.monitoring import SelectionReview
+
+# The patrols app registers its source at start-up (PatrolsConfig.ready), so the re-scoring
+# below imports the numerical libraries when it runs, not with this module.
+
 Progress = Callable[[float, str], None]
 
 
@@ -135,6 +136,13 @@ def _drop_stale_reviews(force: Force, selections: list[Selection]) -> None:
 @transaction.atomic
 def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
     """Re-score one selection and store it, replacing its previous review."""
+
+    from hotspots import selectors
+    from hotspots.analysis import Grid
+    from hotspots.analysis.emerging import MIN_TIME_STEPS, monthly_cube
+    from hotspots.analysis.monitoring import review_selection
+    from hotspots.services.runs import method_options, run_weights
+
     run = selection.run
     if not run.grid:
         raise JobError(f"{run} has no grid recorded; run it again.")
@@ -150,8 +158,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
             run.selection, list(run.categories.values_list("id", flat=True))
         ),
     )  # fmt: skip
-    offsets = (months_between(first, parse_month(m)) for m in data.month)
-    months = np.fromiter(offsets, int, len(data))
+    months = data.month_offsets(first)
     cube = monthly_cube(
         grid.shape, grid.cell_of(data.x, data.y), months, n_months,
         run_weights(run, data),
@@ -170,7 +177,7 @@ def hotspot_review_build(*, selection: Selection, job=None) -> HotspotReview:
 
 def _store(
     selection: Selection,
-    review: SelectionReview,
+    review: "SelectionReview",
     first: dt.date,
     last: dt.date,
     recent_start: dt.date,
@@ -194,23 +201,27 @@ def _store(
     return review_row
 
 
-def _place_labels(review: SelectionReview, data, grid: Grid) -> list[str]:
+def _place_labels(review: "SelectionReview", data, grid: "Grid") -> list[str]:
     """'Street, town' of each emerging place outside the selection, as hotspots are named."""
+    import numpy as np
+
+    from hotspots.analysis.labels import Place, unique_labels
+
     cells = grid.cell_of(data.x, data.y)
     places = []
     for place in review.emerging_outside:
-        inside = np.isin(cells, place.cells)
-        places.append(
-            Place.from_rows(data.location[inside], data.lsoa_name[inside], place.x, place.y)
-        )
+        location, lsoa = data.places(np.isin(cells, place.cells))
+        places.append(Place.from_rows(location, lsoa, place.x, place.y))
     return unique_labels(places, fallback="Place {n}")
 
 
 def _result_json(
-    review: SelectionReview, hotspots: Iterable[Hotspot], first: dt.date, places: list[str]
+    review: "SelectionReview", hotspots: Iterable[Hotspot], first: dt.date, places: list[str]
 ) -> dict:
     """The review plus what a reader needs without the grid: hotspot ids, ranks and labels,
     months as 'YYYY-MM' and the places in lon/lat with their street and town."""
+    from hotspots.services.geometry import point_to_lonlat
+
     listed = list(hotspots)
     data = review.to_json()
     for check in data["hotspots"]:
@@ -238,7 +249,12 @@ def _latest_month(run: HotspotRun) -> dt.date:
     return max(latest or run.period_end, run.period_end)
 
 
-def _mask(run: HotspotRun, grid: Grid) -> np.ndarray | None:
+def _mask(run: HotspotRun, grid: "Grid") -> "np.ndarray | None":
+    import shapely
+
+    from hotspots.analysis import mask_from_polygon
+    from hotspots.services.geometry import to_projected
+
     if not (run.clip_to_boundary and run.force.boundary):
         return None
     polygon = to_projected(shapely.geometry.shape(run.force.boundary))

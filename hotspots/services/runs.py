@@ -99,6 +99,9 @@ def hotspot_run_execute(*, run: HotspotRun, progress: Progress) -> dict:
     in_study = cells >= 0 if mask is None else (cells >= 0) & mask.ravel()[np.maximum(cells, 0)]
     context = _Context(run, data, cells, in_study, study_cells * grid.cell_area_m2, grid)
     context.has_times = times is not None
+    # Streets and localities are read once, for the incidents inside hotspots and areas.
+    named = [r.cells for r in records] + [a.cells for a in result.areas]
+    data.places(np.isin(cells, np.concatenate(named)) if named else np.zeros(len(data), bool))
     places = [_place(r.cells, r.centroid_x, r.centroid_y, context) for r in records]
     labels = unique_labels(places)
     hotspots = [
@@ -204,6 +207,7 @@ class _Context:
         self.names = dict(Category.objects.values_list("id", "slug"))
         first, last = run.period_start, run.period_end
         self.months = [f"{p:%Y-%m}" for p in pd.period_range(first, last, freq="M")]
+        self.month_offsets = data.month_offsets(first)
         self._near: tuple | None = None
 
     def borrowed_localities(self, cells: np.ndarray) -> np.ndarray:
@@ -211,20 +215,19 @@ class _Context:
         if self._near is None:
             x, y = self.data.x, self.data.y
             bounds = (x.min(), y.min(), x.max(), y.max()) if len(x) else (0, 0, 0, 0)
-            nx_, ny_, names = selectors.localities_near(force=self.run.force, bounds=bounds)
-            self._near = (self.grid.cell_of(nx_, ny_), names)
-        near_cells, names = self._near
-        return names[np.isin(near_cells, cells)]
+            near = selectors.localities_near(force=self.run.force, bounds=bounds)
+            self._near = (self.grid.cell_of(near.x, near.y), near)
+        near_cells, near = self._near
+        return near.names(np.isin(near_cells, cells))
 
 
 def _place(cells: np.ndarray, x: float, y: float, context: _Context) -> Place:
     """The streets and localities of the incidents in ``cells``; where they carry no LSOA
     name (force exports), the localities of the force's police.uk incidents there."""
-    inside = np.isin(context.cells, cells)
-    lsoa = context.data.lsoa_name[inside]
+    location, lsoa = context.data.places(np.isin(context.cells, cells))
     if not any(lsoa):
         lsoa = context.borrowed_localities(cells)
-    return Place.from_rows(context.data.location[inside], lsoa, x, y)
+    return Place.from_rows(location, lsoa, x, y)
 
 
 def _hotspot(run: HotspotRun, record, context: _Context, label: str) -> Hotspot:
@@ -232,7 +235,7 @@ def _hotspot(run: HotspotRun, record, context: _Context, label: str) -> Hotspot:
     share_incidents = int(inside.sum()) / max(context.total, 1)
     share_area = record.area_m2 / context.study_area_m2
     lon, lat = point_to_lonlat(record.centroid_x, record.centroid_y)
-    months = Counter(context.data.month[inside].tolist())
+    months = np.bincount(context.month_offsets[inside], minlength=len(context.months))
     categories = Counter(context.data.category_id[inside].tolist())
     return Hotspot(
         run=run, rank=record.rank, label=label[:255],
@@ -243,7 +246,7 @@ def _hotspot(run: HotspotRun, record, context: _Context, label: str) -> Hotspot:
         pai=share_incidents / share_area if share_area else 0.0,
         peak_score=record.peak_score if np.isfinite(record.peak_score) else 0.0,
         counts_by_category={context.names[c]: n for c, n in categories.most_common()},
-        monthly_trend={m: months.get(m, 0) for m in context.months},
+        monthly_trend={m: int(n) for m, n in zip(context.months, months, strict=False)},
         hour_weekday=None if record.profile is None else record.profile.tolist(),
         patrol_window="" if record.patrol_window is None else record.patrol_window.label,
     )  # fmt: skip

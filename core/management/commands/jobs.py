@@ -4,12 +4,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.commands import BATCH_CHECKS
 from core.jobs import job_start, jobs_reap, registered_kinds
 from core.models import Job
 from core.progress import ProgressBar
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = "List recent jobs, follow one job's progress, or run a job kind now in this process."
 
     def add_arguments(self, parser):

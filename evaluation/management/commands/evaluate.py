@@ -1,17 +1,18 @@
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import BATCH_CHECKS
 from core.progress import ProgressBar
-from evaluation import report
 from evaluation.models import Evaluation
-from evaluation.results import Results
-from evaluation.serializers import EvaluationRequestSerializer
-from evaluation.services import evaluation_start, evaluations_recompute_stale
-from evaluation.services.exports import evaluation_csv, report_pdf
+
+if TYPE_CHECKING:
+    from evaluation.results import Results
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = (
         "Evaluate a plan's (or a run's) hotspots before and after, print the headline and the "
         "warnings, and optionally write the PDF report and the per-hotspot CSV, e.g. "
@@ -46,6 +47,11 @@ class Command(BaseCommand):
         add("--csv", type=Path, help="Write the per-hotspot table as CSV here.")
 
     def handle(self, *args, **options):
+        # The evaluation's statistics, report and PDF libraries load when they are used.
+        from evaluation.results import Results
+        from evaluation.services import evaluation_start, evaluations_recompute_stale
+        from evaluation.services.exports import evaluation_csv, report_pdf
+
         if options["recompute_stale"]:
             ids = evaluations_recompute_stale()
             self.stdout.write(f"Recomputing {len(ids)} evaluations: {ids}")
@@ -86,12 +92,16 @@ class Command(BaseCommand):
             payload["before_start"], payload["before_end"] = _period(options["before"], "--before")
         payload["measures"] = [m for m in options["measures"].split(",") if m]
         payload["categories"] = [c for c in options["categories"].split(",") if c]
+        from evaluation.serializers import EvaluationRequestSerializer
+
         serializer = EvaluationRequestSerializer(data=payload)
         if not serializer.is_valid():
             raise CommandError(_errors(serializer.errors))
         return serializer.validated_data
 
-    def _report(self, evaluation: Evaluation, results: Results) -> None:
+    def _report(self, evaluation: Evaluation, results: "Results") -> None:
+        from evaluation import report
+
         self.stdout.write(self.style.SUCCESS(f"Evaluation #{evaluation.pk}: {evaluation}"))
         self.stdout.write(report.headline(results))
         for warning in report.warnings(results):

@@ -2,18 +2,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import BATCH_CHECKS
 from core.progress import ProgressBar
 from hotspots.models import Force, HotspotRun
-from hotspots.serializers import RunRequestSerializer
-from hotspots.services.exports import (
-    hotspots_csv,
-    hotspots_feature_collection,
-    hotspots_geopackage,
-)
-from hotspots.services.runs import hotspot_run_request
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = (
         "Find, rank and describe hotspots for a force, e.g. the ASB hotspots of the last 12 "
         "months: find_hotspots --force derbyshire --select asb. Prints the ranked list; "
@@ -70,6 +65,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         data = self._request(options)
         with ProgressBar(self.stdout, f"{data['method']} run") as bar:
+            from hotspots.services.runs import hotspot_run_request
+
             run = hotspot_run_request(data=data, user=None, sync=True, listener=bar)
         if run.job.status == run.job.Status.FAILED:
             raise CommandError(run.job.error)
@@ -89,6 +86,8 @@ class Command(BaseCommand):
             "harm_weighted": options["harm"], "clip_to_boundary": not options["no_clip"],
             "neighbourhood": _neighbourhood(options["neighbourhood"]),
         }  # fmt: skip
+        from hotspots.serializers import RunRequestSerializer
+
         serializer = RunRequestSerializer(data=payload)
         if not serializer.is_valid():
             raise CommandError(_errors(serializer.errors))
@@ -119,6 +118,12 @@ class Command(BaseCommand):
             )
 
     def _export(self, run: HotspotRun, path: Path) -> None:
+        from hotspots.services.exports import (
+            hotspots_csv,
+            hotspots_feature_collection,
+            hotspots_geopackage,
+        )
+
         suffix = path.suffix.lower()
         if suffix == ".gpkg":
             path.write_bytes(hotspots_geopackage(run))

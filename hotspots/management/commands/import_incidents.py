@@ -2,13 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import BATCH_CHECKS
 from core.jobs import job_start
 from core.progress import ProgressBar
 from hotspots.management.commands.import_police_uk import report_import
-from hotspots.services.imports import mapping_read
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = (
         "Import a force export (command-and-control or records CSV) through a JSON column "
         "mapping; see docs/force-export-mapping.md. Idempotent on (force, reference)."
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--on-error", choices=["reject", "skip"], default="reject")
 
     def handle(self, *args, file, mapping, force_slug, on_error, **options):
+        from hotspots.services.imports import mapping_read
+
         try:
             parsed = mapping_read(mapping)
         except ValueError as error:

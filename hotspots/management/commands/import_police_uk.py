@@ -2,13 +2,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import BATCH_CHECKS
 from core.jobs import job_start
 from core.models import Job
 from core.progress import ProgressBar
-from hotspots.services.forces import boundary_read
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = (
         "Import police.uk street-level CSVs (.csv, .csv.gz, zip archives or folders of months). "
         "A month already imported for the force is replaced, never added to."
@@ -32,6 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, force_slug, boundary, on_error, **options):
         if boundary:
+            from hotspots.services.forces import boundary_read
+
             try:
                 boundary_read(boundary)
             except ValueError as error:

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.commands import BATCH_CHECKS
 from core.progress import ProgressBar
-from hotspots import selectors
 from hotspots.models import Force
 from hotspots.services.monitoring import monitoring_start
 
 
 class Command(BaseCommand):
+    requires_system_checks = BATCH_CHECKS
     help = (
         "Re-score the hotspots in use for a force (its latest finished run and its published "
         "plans) against the latest months, as happens after every import: "
@@ -27,6 +28,8 @@ class Command(BaseCommand):
             raise CommandError(job.error)
         for skipped in job.result.get("skipped", []):
             self.stdout.write(f"skipped {skipped['label']}: {skipped['reason']}")
+        from hotspots import selectors
+
         reviews = list(selectors.hotspot_review_list(force=force))
         if not reviews:
             self.stdout.write("Nothing to monitor: no finished run or published plan.")
