@@ -88,3 +88,39 @@ def drop_run_databases(run_id: str) -> list[str]:
         for (name,) in rows:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return [name for (name,) in rows]
+
+
+def drop_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+    ) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def unique_name(prefix: str) -> str:
+    """A database name no other run uses: BENCH_DB_PREFIX (default bench), `prefix`, a token."""
+    import secrets
+
+    return f"{os.environ.get('BENCH_DB_PREFIX', 'bench')}_{prefix}_{secrets.token_hex(4)}"
+
+
+def timed_command(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run a whole command to completion as its user would: wall seconds, peak resident memory
+    (MiB) and exit status of that process alone (its output goes to `log`)."""
+    import time
+
+    with log.open("w") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out,
+                                 stderr=subprocess.STDOUT)  # fmt: skip
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    return {
+        "command": " ".join(command),
+        "seconds": seconds,
+        "peak_mib": usage.ru_maxrss / 1024,
+        "status": os.waitstatus_to_exitcode(status),
+        "output_tail": log.read_text(errors="replace")[-1500:],
+    }

@@ -35,6 +35,7 @@ SUITES = {
     ],
     "live": [BENCH / "live" / "bench_live.py"],
     "pages": [BENCH / "pages" / "bench_pages.py"],
+    "national": [BENCH / "national" / "bench_national.py"],
 }
 
 

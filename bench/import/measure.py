@@ -1,5 +1,5 @@
-"""One measurement in a fresh process: `import` (the service end to end) or `copy` (a raw
-PostgreSQL COPY of the same, already parsed rows: the floor). Prints one JSON line."""
+"""One measurement in a fresh process: `import`, the import service end to end, twice.
+Prints one JSON line."""
 
 import os
 import sys
@@ -14,7 +14,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
 
 from bench.common import SHARED, peak_rss_mib  # noqa: E402
 from hotspots.models import Incident, MonthlyStat  # noqa: E402
@@ -53,25 +52,8 @@ def measure_import() -> dict:
     }
 
 
-def measure_copy() -> dict:
-    """COPY the rows the importer wrote, exported back out, into an empty table: the floor."""
-    columns = [f.column for f in Incident._meta.fields if f.column != "id"]
-    names = ", ".join(columns)
-    table = Incident._meta.db_table
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) TO STDOUT") as out:
-        data = b"".join(bytes(chunk) for chunk in out)
-    rows = data.count(b"\n")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}")
-        start = time.perf_counter()
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            copy.write(data)
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": rows, "peak_mib": peak_rss_mib()}
-
-
 if __name__ == "__main__":
     import json
 
-    result = measure_import() if sys.argv[1] == "import" else measure_copy()
+    result = measure_import()
     print(json.dumps(result))

@@ -105,7 +105,8 @@ def check_categories(
 
 def map_distinct(values: pd.Series, function) -> pd.Series:
     """`function` applied once per distinct value: columns repeat a few values many times."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    # A plain object array factorizes about twice as fast as a string Series.
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
     mapped = pd.Series([function(value) for value in uniques], dtype=object)
     return pd.Series(mapped.to_numpy()[codes], index=values.index)
 

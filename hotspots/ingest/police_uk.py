@@ -82,5 +82,7 @@ def _month(value: str) -> str | None:
 
 
 def _commonest(values: pd.Series) -> str | None:
-    counts = values.value_counts()
-    return str(counts.index[0]) if len(counts) else None
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    if not len(uniques):
+        return None
+    return str(uniques[np.bincount(codes[codes >= 0]).argmax()])

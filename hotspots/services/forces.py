@@ -1,3 +1,4 @@
+import functools
 import gzip
 import json
 import re
@@ -29,7 +30,16 @@ def force_get_or_create(key: str) -> Force:
 
 def boundary_read(path: Path) -> shapely.Geometry:
     """A force boundary from GeoJSON (optionally gzipped) in WGS84 lon/lat: the union of its
-    polygons."""
+    polygons. A file read before and unchanged since is not converted again."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read the boundary GeoJSON: {error}") from None
+    return _boundary_read(path.resolve(), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _boundary_read(path: Path, mtime_ns: int, size: int) -> shapely.Geometry:
     try:
         raw = path.read_bytes()
         data = json.loads(gzip.decompress(raw) if path.name.endswith(".gz") else raw)
@@ -59,9 +69,12 @@ def _geometries(data: dict) -> list[shapely.Geometry]:
 
 def force_has_boundary(force: Force, geometry: shapely.Geometry) -> bool:
     """Whether the force already has this boundary (then its incidents are flagged by it)."""
-    return force.boundary is not None and shapely.geometry.shape(force.boundary).equals_exact(
-        geometry, 1e-9
-    )
+    return force.boundary is not None and boundary_geometry(force).equals_exact(geometry, 1e-9)
+
+
+def boundary_geometry(force: Force) -> shapely.Geometry:
+    """The force's stored boundary as a geometry (it must have one)."""
+    return shapely.from_geojson(json.dumps(force.boundary))
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from hotspots.models import Force, ImportBatch, Incident, MonthlyStat
 from hotspots.selectors import category_lookup
 from hotspots.services.bulk import IncidentStream, incident_frame, incidents_insert
 from hotspots.services.forces import (
+    boundary_geometry,
     boundary_read,
     force_get_or_create,
     force_has_boundary,
@@ -201,9 +202,14 @@ def _plausible(item: ParsedFile) -> ParsedFile:
     lines = rows["line"].to_numpy()
     for column in WIDTH_COLUMNS:
         width = Incident._meta.get_field(column).max_length
-        text = rows[column].astype(str)
-        flag(text.str.len().to_numpy() > width, FIELD_NAMES.get(column, column),
-             f"is longer than {width} characters", text.to_numpy())  # fmt: skip
+        text = rows[column].to_numpy(dtype=object)
+        try:  # one len() per value, without the string accessor's bookkeeping
+            lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+        except TypeError:  # not all text
+            text = rows[column].astype(str).to_numpy(dtype=object)
+            lengths = np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+        flag(lengths > width, FIELD_NAMES.get(column, column),
+             f"is longer than {width} characters", text)  # fmt: skip
     months = rows["month"].astype(str).to_numpy()
     latest = f"{dt.date.today():%Y-%m}"
     earliest = settings.IMPORT_EARLIEST_MONTH
@@ -332,8 +338,8 @@ class _Writer:
         self._written.append((force, batch, stats))
         _add(self.summary, batch, force)
 
-    def _check_shrinking(self, force: Force, months: list[str], batches) -> None:
-        problems = _shrinking_months(force, self.source, months, batches)
+    def _check_shrinking(self, force: Force, months: list[str], batches, stats, held) -> None:
+        problems = _shrinking_months(force, self.source, months, stats, held)
         if problems and self.on_error == "reject":
             raise ImportRejected([RowError(b.file_name, None, "Month", p)
                                   for p in problems for b in batches[:1]])  # fmt: skip
@@ -348,9 +354,12 @@ class _Writer:
         if key not in self._forces:
             self._pause()
             force = force_get_or_create(key)
-            if self.boundary is not None and not force_has_boundary(force, self.boundary):
-                force_set_boundary(force=force, path=self.boundary_path, geometry=self.boundary)
-            self._forces[key] = (force, _inside(force))
+            if self.boundary is None:
+                self._forces[key] = (force, _inside(force))
+            else:
+                if not force_has_boundary(force, self.boundary):
+                    force_set_boundary(force=force, path=self.boundary_path, geometry=self.boundary)
+                self._forces[key] = (force, _inside_geometry(self.boundary))
         return self._forces[key]
 
     def _finish(self) -> None:
@@ -359,29 +368,45 @@ class _Writer:
             written = [(batch, stats) for f, batch, stats in self._written if f == force]
             batches = [batch for batch, _ in written]
             months = sorted({month for batch in batches for month in batch.months})
+            stats = [stat for _, stats in written for stat in stats]
             if self.source == ImportBatch.Source.POLICE_UK:
-                self._check_shrinking(force, months, batches)
-                _replace_months(force, self.source, months, batches)
-            monthly_stats_replace(
-                force=force, source=self.source, months=months,
-                stats=[stat for _, stats in written for stat in stats],
-            )  # fmt: skip
+                held = _held_batches(force, self.source, months, batches)
+                self._check_shrinking(force, months, batches, stats, held)
+                _replace_months(force, self.source, months, batches, held)
+            monthly_stats_replace(force=force, source=self.source, months=months, stats=stats)
             self.summary.quality_flags += quality_flags_refresh(force=force)
 
 
-def _shrinking_months(force: Force, source: str, months: list[str], batches) -> list[str]:
+def _held_batches(force: Force, source: str, months: list[str], batches) -> list[int]:
+    """The earlier batches that hold incidents of these months. Every incident belongs to the
+    batch that imported it, and a batch lists its months; a batch whose months were all
+    replaced is superseded and holds none. The incidents just written are never scanned, so
+    a first import of millions of rows costs no query here."""
+    new = [batch.pk for batch in batches]
+    wanted = set(months)
+    earlier = ImportBatch.objects.filter(
+        force=force, source=source, status=ImportBatch.Status.IMPORTED
+    ).exclude(pk__in=new)
+    return [pk for pk, held in earlier.values_list("pk", "months") if wanted & set(held)]
+
+
+def _shrinking_months(
+    force: Force, source: str, months: list[str], stats: list[MonthlyStat], held: list[int]
+) -> list[str]:
     """Months that this import would replace with far fewer rows than are held now: a file
-    holding a few stray rows of a neighbouring month would otherwise wipe that month out."""
-    new_ids = [batch.pk for batch in batches]
-    incidents = Incident.objects.filter(force=force, source=source,
-                                        month__in=[f"{m}-01" for m in months])  # fmt: skip
-
-    def per_month(rows) -> dict[str, int]:
-        counted = rows.values("month").annotate(n=Count("id")).values_list("month", "n")
-        return {f"{month:%Y-%m}": n for month, n in counted}
-
-    new = per_month(incidents.filter(batch_id__in=new_ids))
-    old = per_month(incidents.exclude(batch_id__in=new_ids))
+    holding a few stray rows of a neighbouring month would otherwise wipe that month out.
+    The new rows are counted from their monthly statistics, the held ones in the database."""
+    new: dict[str, int] = {}
+    for stat in stats:
+        month = f"{stat.month:%Y-%m}"
+        new[month] = new.get(month, 0) + stat.count
+    old: dict[str, int] = {}
+    if held:
+        incidents = Incident.objects.filter(
+            force=force, source=source, month__in=[f"{m}-01" for m in months], batch_id__in=held
+        )
+        counted = incidents.values("month").annotate(n=Count("id")).values_list("month", "n")
+        old = {f"{month:%Y-%m}": n for month, n in counted}
     share = settings.IMPORT_REPLACE_MIN_SHARE
     return [
         f"month {month} of {force.slug}: {new.get(month, 0)} new rows would replace {held} held "
@@ -514,19 +539,23 @@ def _reserve_id(model) -> int:
 def _inside(force: Force) -> Callable[[pd.DataFrame], np.ndarray]:
     if not force.boundary:
         return lambda rows: np.ones(len(rows), dtype=bool)
-    geometry = shapely.geometry.shape(force.boundary)
+    return _inside_geometry(boundary_geometry(force))
+
+
+def _inside_geometry(geometry: shapely.Geometry) -> Callable[[pd.DataFrame], np.ndarray]:
     shapely.prepare(geometry)
     return lambda rows: shapely.contains_xy(
         geometry, rows["longitude"].to_numpy(float), rows["latitude"].to_numpy(float)
     )
 
 
-def _replace_months(force: Force, source: str, months: list[str], batches) -> None:
-    """Delete the incidents of these months that the new batches replace, and mark the old
-    batches whose months are all replaced as superseded."""
+def _replace_months(force: Force, source: str, months: list[str], batches, held) -> None:
+    """Delete the incidents of these months that the new batches replace (those of the
+    `held` batches), and mark the old batches whose months are all replaced as superseded."""
     new = [batch.pk for batch in batches]
-    existing = Incident.objects.filter(force=force, source=source)
-    existing.filter(month__in=[f"{m}-01" for m in months]).exclude(batch_id__in=new).delete()
+    if held:
+        existing = Incident.objects.filter(force=force, source=source, batch_id__in=held)
+        existing.filter(month__in=[f"{m}-01" for m in months]).delete()
     replaced = ImportBatch.objects.filter(force=force, source=source, status="imported")
     for old in replaced.exclude(pk__in=new):
         if set(old.months) <= set(months):

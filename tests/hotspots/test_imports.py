@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import shapely
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -114,6 +115,22 @@ def test_boundary_flags_outside_rows_and_keeps_them(tmp_path):
     assert Incident.objects.mappable().count() == 5
     assert Incident.objects.count() == 6
     assert 400 < Force.objects.get().boundary_area_km2 < 500
+
+
+def test_a_changed_boundary_file_is_read_again(tmp_path):
+    boundary = files.write(tmp_path / "b.geojson", json.dumps(files.BOUNDARY))
+    path = month_file(tmp_path, "2025-01", extra=[files.row(point=files.POINT_WALES)])
+    assert incidents_import_police_uk(paths=[path], boundary_path=boundary).rows_outside == 1
+    # The same file, now drawn around Wales: the import must flag by the new boundary.
+    lon, lat = (float(v) for v in files.POINT_WALES[:2])
+    wales = {"type": "Polygon", "coordinates": [[[lon - 0.1, lat - 0.1], [lon + 0.1, lat - 0.1],
+             [lon + 0.1, lat + 0.1], [lon - 0.1, lat + 0.1], [lon - 0.1, lat - 0.1]]]}  # fmt: skip
+    files.write(boundary, json.dumps(wales))
+    os.utime(boundary, ns=(1, 1))  # a different modification time, whatever the clock says
+    assert incidents_import_police_uk(paths=[path], boundary_path=boundary).rows_outside == 5
+    assert shapely.from_geojson(json.dumps(Force.objects.get().boundary)).contains(
+        shapely.Point(lon, lat)
+    )
 
 
 def test_zip_and_folder_imports(tmp_path):
