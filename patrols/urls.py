@@ -5,6 +5,7 @@ from patrols import api, views, views_pages, views_passive, views_roster
 urlpatterns = [
     path("patrols/plans/", views_pages.plan_list, name="plan-list"),
     path("patrols/plans/<int:pk>/", views_pages.plan_detail, name="plan-detail"),
+    path("patrols/plans/<int:pk>/delete/", views_pages.plan_delete, name="plan-delete"),
     path("patrols/returns/", views_pages.funder_return, name="funder-return"),
     path("patrols/roster/", views_roster.roster, name="roster"),
     path("patrols/roster/shifts/<int:pk>/", views_roster.shift_edit, name="roster-shift"),

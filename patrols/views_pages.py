@@ -8,15 +8,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.roles import COMMANDER, MANAGER, OFFICER, has_role
-from core.views import role_required
+from core.views import confirm_delete, role_required
 from hotspots.models import Force, Hotspot
 from patrols import delivery, returns, selectors
 from patrols.forms import AssignmentForm, HotspotDoseForm, PlanForm, next_monday
-from patrols.models import PatrolAssignment
+from patrols.models import PatrolAssignment, PatrolPlan
 from patrols.services.calendar import calendar_token_revoke, calendar_token_rotate
 from patrols.services.plans import (
     PlanError,
@@ -255,6 +256,15 @@ def _hotspot_action(request, plan, action: str) -> None:
         raise PlanError("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
     plan_hotspot_update(item=item, **form.cleaned_data)
     messages.success(request, f"Dose of {item.hotspot} changed; re-solve to apply it.")
+
+
+@role_required(MANAGER)
+def plan_delete(request, pk: int):
+    plan = get_object_or_404(PatrolPlan, pk=pk)
+    return confirm_delete(
+        request, plan, what=f"patrol plan “{plan.name}”",
+        back_url=reverse("plan-detail", args=[plan.pk]), done_url=reverse("plan-list"),
+    )  # fmt: skip
 
 
 @role_required(OFFICER)

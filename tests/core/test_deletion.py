@@ -24,6 +24,12 @@ def _evaluation(run) -> Evaluation:
     )  # fmt: skip
 
 
+def _plan(run) -> PatrolPlan:
+    windows = [{"days": [0], "start": "18:00", "end": "20:00"}]
+    items = [{"hotspot": run.hotspots.first(), "windows": windows}]
+    return plan_create(run=run, name="June", first_day=DAY, last_day=DAY, hotspots=items)
+
+
 @pytest.fixture
 def run():
     run = RunFactory(name="Spring ASB")
@@ -40,10 +46,7 @@ def test_preview_counts_what_cascades(run):
 
 
 def test_a_plan_using_the_hotspots_blocks_deleting_the_run(run):
-    hotspot = run.hotspots.first()
-    windows = [{"days": [0], "start": "18:00", "end": "20:00"}]
-    plan_create(run=run, name="June", first_day=DAY, last_day=DAY,
-                hotspots=[{"hotspot": hotspot, "windows": windows}])  # fmt: skip
+    _plan(run)
     preview = deletion_preview(run)
     assert not preview.allowed
     assert any("June" in name or "plan" in name for name in preview.blocked_by)
@@ -66,9 +69,7 @@ def test_manager_deletes_a_run_through_the_confirmation_page(run, manager_client
 
 
 def test_refused_run_deletion_page_names_the_plan(run, manager_client):
-    windows = [{"days": [0], "start": "18:00", "end": "20:00"}]
-    plan_create(run=run, name="June", first_day=DAY, last_day=DAY,
-                hotspots=[{"hotspot": run.hotspots.first(), "windows": windows}])  # fmt: skip
+    _plan(run)
     url = f"/hotspots/runs/{run.pk}/delete/"
     page = manager_client.get(url).content.decode()
     assert "cannot be deleted while these depend on it" in page
@@ -94,3 +95,23 @@ def test_only_managers_delete(request, run, persona):
         assert client.get(url).status_code == 403
         assert client.post(url).status_code == 403
     assert HotspotRun.objects.count() == 1 and Evaluation.objects.count() == 1
+
+
+def test_a_plan_is_deleted_with_its_patrols_and_the_run_can_go_after(run, manager_client):
+    plan = _plan(run)
+    page = manager_client.get(f"/patrols/plans/{plan.pk}/delete/").content.decode()
+    assert "cannot be undone" in page and "plan hotspot" in page
+    manager_client.post(f"/patrols/plans/{plan.pk}/delete/")
+    assert not PatrolPlan.objects.exists()
+    assert deletion_preview(run).allowed
+
+
+def test_publish_asks_first_and_is_offered_only_with_patrols(run, manager_client):
+    from core.models import Job
+
+    plan = _plan(run)
+    plan.job = Job.objects.create(kind="patrols.generate", status="failed", error="No officers")
+    plan.save()
+    page = manager_client.get(f"/patrols/plans/{plan.pk}/").content.decode()
+    assert 'value="publish"' not in page and "Nothing to publish" in page
+    assert "data-confirm" not in page
