@@ -1,5 +1,8 @@
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +40,8 @@ class SelftestApi(APIView):
     """Start a diagnostic job that counts with progress: checks that workers run jobs."""
 
     permission_classes = [IsManager]
+    # Every field has a default: a body that is not a JSON object must not pass for none.
+    parser_classes = [JSONParser]
 
     @extend_schema(request=SelftestSerializer, responses={202: JobSerializer})
     def post(self, request):
@@ -74,3 +79,11 @@ class HealthApi(APIView):
         ok = all(check["ok"] for check in checks.values())
         code = status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response({"status": "ok" if ok else "unavailable", **checks}, status=code)
+
+
+def not_found(request, exception):
+    """404 for a URL that matches no route: JSON under /api/, as every API answer is; the
+    usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,34 +1,151 @@
-"""Schemathesis against the OpenAPI schema as each role: read operations never answer 5xx and
-answer as the schema says. Write operations are not fuzzed yet (see README, Security)."""
+"""Schemathesis against the OpenAPI schema: every operation (reads and writes), as a manager, an
+officer, a commander and an anonymous visitor, with all of Schemathesis' response checks —
+no 5xx, every status code, content type and body as the schema states, invalid input refused,
+valid input not refused, and sign-in enforced where the schema says it is needed."""
+
+import datetime as dt
+import uuid
+import zlib
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+
+from calls.models import Call
+from hotspots.models import ImportBatch
+from patrols.models import OfficerProfile, PatrolAssignment, PatrolVisit
+from tests.evaluation.test_api import build_world, finished
 
 # The WSGI handler closes connections after each request, so the data must be committed;
 # serialized rollback gives later tests the database as it was.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 RAW = SchemaGenerator().get_schema(request=None, public=True)
-# The downloads (CSV, GeoJSON, GeoPackage, PDF) and the tablet app's files are not JSON.
-schema = schemathesis.openapi.from_dict(RAW).include(method="GET")
+schema = schemathesis.openapi.from_dict(RAW)
 schema.app = get_wsgi_application()
+# The boundary-value ("coverage") phase is left out to keep the run short; the explicit
+# examples and the fuzzing phase, valid and invalid input alike, run for every operation.
+schema.config.phases.update(phases=["examples", "fuzzing"])
+# The schema cannot say that a referenced record must exist, that a period must end after it
+# starts or that a force must hold data for the months asked: a request valid by the schema
+# may still be refused with 400 — whose body is still checked against the schema.
+schema.config.checks.positive_data_acceptance.expected_statuses = [
+    *schema.config.checks.positive_data_acceptance.expected_statuses,
+    "400",
+]
+
+CSRF = "schemafuzzschemafuzzschemafuzz12"
+PLACEHOLDER = "session-of-the-identity-under-test"
+SESSION: dict[str, str] = {}
+RECORDS: dict[str, object] = {}
 
 
-@pytest.fixture(params=["manager", "officer", "commander"])
-def session_cookie(request) -> dict:
-    client = Client()
-    client.force_login(request.getfixturevalue(request.param))
-    return {"sessionid": client.cookies["sessionid"].value}
+@schema.auth(refresh_interval=None)
+class SessionCookie:
+    """Schemathesis builds its cases before the test's fixtures run, so the case carries a
+    placeholder that the test swaps for the session of the identity under test."""
+
+    def get(self, case, ctx):
+        return PLACEHOLDER
+
+    def set(self, case, data, ctx):
+        case.cookies = {**(case.cookies or {}), "sessionid": data}
+
+
+@pytest.fixture
+def world(manager, officer, commander):
+    """A force with a hotspot run, a plan with patrols (one of them the officer's, with a
+    visit), a finished evaluation, an import and a live call."""
+    run, plan = build_world()
+    evaluation = finished(plan=plan, comparison="control")
+    force = plan.force
+    profile = OfficerProfile.objects.create(user=officer, force=force, collar_number="42")
+    start = timezone.now() + dt.timedelta(hours=2)
+    hotspot = plan.plan_hotspots.first().hotspot
+    mine = PatrolAssignment.objects.create(
+        plan=plan,
+        hotspot=hotspot,
+        officer=profile,
+        start=start,
+        end=start + dt.timedelta(minutes=15),
+    )
+    visit = PatrolVisit.objects.create(
+        client_uuid=uuid.uuid4(), assignment=mine, hotspot=hotspot, officer=profile,
+        started_at=timezone.now() - dt.timedelta(minutes=20), ended_at=timezone.now(),
+    )  # fmt: skip
+    now = timezone.now()
+    call = Call.objects.create(
+        force=force, reference="INC-1", incident_type="ASB", status="received", status_at=now,
+        received_at=now, longitude=-1.45, latitude=52.95,
+    )  # fmt: skip
+    RECORDS.update(
+        slug=force.slug, force=force.slug, run=run.pk, plan=plan.pk, officer=profile.pk,
+        hotspot=hotspot.pk, client_uuid=str(visit.client_uuid),
+        by_path={
+            "/api/assignments/{id}/": mine.pk,
+            "/api/calls/{id}/": call.pk,
+            "/api/calls/{id}/public-action/": call.pk,
+            "/api/evaluations/{id}/": evaluation.pk,
+            "/api/evaluations/{id}/hotspots.csv": evaluation.pk,
+            "/api/imports/{id}/": ImportBatch.objects.get(force=force).pk,
+            "/api/jobs/{id}/": evaluation.job_id,
+        },
+    )  # fmt: skip
+    yield
+    RECORDS.clear()
+
+
+@pytest.fixture(params=["manager", "officer", "commander", "anonymous"])
+def identity(request, world):
+    SESSION.clear()
+    if request.param != "anonymous":
+        client = Client()
+        client.force_login(request.getfixturevalue(request.param))
+        SESSION["sessionid"] = client.cookies["sessionid"].value
+    yield request.param
+    SESSION.clear()
+
+
+def _keep_generated(value) -> bool:
+    """One generated value in four is sent as drawn (mostly naming nothing: 404, 400); the
+    others are swapped for a real record so that writes can succeed. Deterministic."""
+    return zlib.crc32(repr(value).encode()) % 4 == 0
+
+
+def _point_at_records(case) -> None:
+    path = case.path_parameters or {}
+    for name, value in path.items():
+        real = RECORDS["by_path"].get(case.path, RECORDS.get(name))
+        if name == "id" and case.path.startswith(("/api/plans/", "/api/hotspot-runs/")):
+            real = RECORDS["plan" if case.path.startswith("/api/plans/") else "run"]
+        if real is not None and not _keep_generated(value):
+            path[name] = real
+    query = case.query or {}
+    if "force" in query and not _keep_generated(query["force"]):
+        query["force"] = RECORDS["force"]
+    if isinstance(case.body, dict):
+        for name in ("force", "run", "plan", "officer", "hotspot"):
+            if name in case.body and not _keep_generated(case.body[name]):
+                case.body[name] = RECORDS[name]
+
+
+def _sign_in(case) -> None:
+    cookies = case.cookies or {}
+    if cookies.get("sessionid") == PLACEHOLDER:
+        if "sessionid" in SESSION:
+            cookies["sessionid"] = SESSION["sessionid"]
+        else:
+            del cookies["sessionid"]
 
 
 # Derandomised so that a run is reproducible; widen max_examples locally to hunt for more.
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_read_operations_never_fail_on_the_server(case, session_cookie):
-    response = case.call(cookies=session_cookie)
-    case.validate_response(response, checks=[not_a_server_error])
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_the_schema_says(case, identity):
+    _point_at_records(case)
+    _sign_in(case)
+    case.call_and_validate(cookies={"csrftoken": CSRF}, headers={"X-CSRFToken": CSRF})
