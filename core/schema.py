@@ -3,6 +3,7 @@ operation can give, so that the schema states every status code the API answers 
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 
 from core.permissions import describe_access
@@ -91,3 +92,35 @@ class RoleAwareAutoSchema(AutoSchema):
         for code, response in errors.items():
             responses.setdefault(code, response)
         return responses
+
+
+def download(media_type: str, description: str, schema: dict | None = None) -> dict:
+    """An `extend_schema(responses=...)` entry for a file answered as `media_type` (a text
+    file by default; pass a schema for JSON-like files, `BINARY` for binary ones)."""
+    return {
+        (200, media_type): OpenApiResponse(
+            response=schema or {"type": "string"}, description=description
+        )
+    }
+
+
+BINARY = {"type": "string", "format": "binary"}
+GEOJSON_FEATURE_COLLECTION = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "geometry": {"type": "object", "nullable": True},
+                    "properties": {"type": "object", "nullable": True},
+                },
+                "required": ["type", "geometry", "properties"],
+            },
+        },
+    },
+    "required": ["type", "features"],
+}
