@@ -39,6 +39,7 @@ class SelftestApi(APIView):
     """Start a diagnostic job that counts with progress: checks that workers run jobs."""
 
     permission_classes = [IsManager]
+
     # Documented as JSON: every field has a default, so a form body the fuzzing garbles would
     # pass for an empty one (forms are still read, as before).
     @extend_schema(request={"application/json": SelftestSerializer}, responses={202: JobSerializer})
