@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import ignored_auth
 
 from calls.models import Call
 from calls.services.tokens import token_create
+from core import jobs
 from hotspots.models import ImportBatch
 from patrols.models import OfficerProfile, PatrolAssignment, PatrolVisit
 from tests.evaluation.test_api import build_world, finished
@@ -68,11 +69,14 @@ class SessionCookie:
 
 
 @pytest.fixture
-def world(manager, officer, commander):
+def world(manager, officer, commander, monkeypatch):
     """A force with a hotspot run, a plan with patrols (one of them the officer's, with a
     visit), a finished evaluation, an import and a live call."""
     run, plan = build_world()
     evaluation = finished(plan=plan, comparison="control")
+    # Jobs the fuzzing starts stay queued: their answers are checked here, their work in their
+    # own tests (a drawn self-test may ask for 1,000 steps of 5 s).
+    monkeypatch.setattr(jobs, "job_run", lambda *, job_id, listener=None: None)
     force = plan.force
     profile = OfficerProfile.objects.create(user=officer, force=force, collar_number="42")
     start = timezone.now() + dt.timedelta(hours=2)
@@ -150,7 +154,7 @@ def _as(case, username: str | None) -> None:
 # Each case is sent as each identity in turn. Derandomised so that a run is reproducible;
 # widen max_examples locally to hunt for more.
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_the_schema_says(case, world):
     _point_at_records(case)
     signed_in = "sessionid" in (case.cookies or {}) and case.cookies["sessionid"] == PLACEHOLDER
@@ -193,8 +197,9 @@ def test_the_fuzzing_reached_successes_and_refusals():
         "POST /api/plans/{id}/publish/",
     } <= succeeded, sorted(succeeded & writes)
     assert len(succeeded - writes) >= 30, sorted(operations - writes - succeeded)
+    # Public reads, and the push that authenticates a control room's token instead.
     public = {label for label in operations if label.startswith("GET /api/public/")}
-    public.add("GET /healthz")
+    public |= {"GET /healthz", "POST /api/forces/{slug}/call-events/"}
     for label in operations - public:
         assert STATUSES[label]["anonymous"] <= {401, 403, 404}, label
 
