@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import AllowAny, BasePermission
@@ -32,6 +32,7 @@ from calls.services.moderation import call_set_public_action
 from calls.services.public import CALLS, SUMMARY, public_body, public_rate_allowed
 from calls.services.tokens import token_for_secret
 from core.permissions import IsManager, IsManagerOrCommander
+from core.schema import ERROR
 from hotspots.models import Force
 
 FORCE_PARAM = OpenApiParameter("force", str, required=True, description="Force slug")
@@ -90,8 +91,14 @@ class CallEventPushApi(APIView):
     authentication_classes = [IntegrationTokenAuthentication]
     permission_classes = [IsForceIntegration]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: PushResultSerializer,
-                                                           422: PushResultSerializer})  # fmt: skip
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: PushResultSerializer,
+            413: OpenApiResponse(ERROR, description="More than 1,000 events."),
+            422: PushResultSerializer,
+        },
+    )
     def post(self, request, slug: str):
         data = request.data
         events = data.get("events") if isinstance(data, dict) and "events" in data else data

@@ -14,7 +14,9 @@ class CallEventSerializer(serializers.ModelSerializer):
 
 
 class PublicActionLogSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", default=None)
+    user = serializers.CharField(
+        source="user.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PublicActionLog
@@ -82,7 +84,9 @@ class PublicActionSerializer(serializers.Serializer):
 
 class RejectedEventSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    token = serializers.CharField(source="token.name", default=None)
+    token = serializers.CharField(
+        source="token.name", default=None, read_only=True, allow_null=True
+    )
     source = serializers.CharField(help_text="api or file")
 
     class Meta:

@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("", include("calls.urls")),
 ]
+
+handler404 = "core.api.not_found"

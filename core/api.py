@@ -1,3 +1,5 @@
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
@@ -38,7 +40,9 @@ class SelftestApi(APIView):
 
     permission_classes = [IsManager]
 
-    @extend_schema(request=SelftestSerializer, responses={202: JobSerializer})
+    # Documented as JSON: every field has a default, so a form body the fuzzing garbles would
+    # pass for an empty one (forms are still read, as before).
+    @extend_schema(request={"application/json": SelftestSerializer}, responses={202: JobSerializer})
     def post(self, request):
         params = SelftestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -74,3 +78,11 @@ class HealthApi(APIView):
         ok = all(check["ok"] for check in checks.values())
         code = status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response({"status": "ok" if ok else "unavailable", **checks}, status=code)
+
+
+def not_found(request, exception):
+    """404 for a URL that matches no route: JSON under /api/, as every API answer is; the
+    usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -4,7 +4,9 @@ from core.models import Job
 
 
 class JobSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
     is_finished = serializers.BooleanField(read_only=True)
     title = serializers.CharField(source="words.title", read_only=True)

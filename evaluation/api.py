@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsManager, IsManagerOrCommander
+from core.schema import ERROR, download
 from evaluation import selectors
 from evaluation.serializers import (
     EvaluationDetailSerializer,
@@ -68,7 +69,12 @@ class EvaluationCsvApi(APIView):
 
     permission_classes = [IsManagerOrCommander]
 
-    @extend_schema(responses={200: OpenApiResponse(description="CSV")})
+    @extend_schema(
+        responses={
+            **download("text/csv", "CSV, one row per hotspot and measure"),
+            409: OpenApiResponse(ERROR, description="The results are not ready yet."),
+        }
+    )
     def get(self, request, pk: int):
         evaluation = get_object_or_404(selectors.evaluation_list(), pk=pk)
         had_results = bool(evaluation.results)

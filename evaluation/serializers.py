@@ -92,12 +92,14 @@ class EvaluationRequestSerializer(serializers.Serializer):
 class EvaluationSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     categories = serializers.SlugRelatedField(slug_field="slug", read_only=True, many=True)
-    before_start = serializers.DateField(format="%Y-%m")
-    before_end = serializers.DateField(format="%Y-%m")
-    after_start = serializers.DateField(format="%Y-%m")
-    after_end = serializers.DateField(format="%Y-%m")
-    job = JobSerializer(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    before_start = MonthField(read_only=True)
+    before_end = MonthField(read_only=True)
+    after_start = MonthField(read_only=True)
+    after_end = MonthField(read_only=True)
+    job = JobSerializer(read_only=True, allow_null=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
     headline = serializers.CharField(
         read_only=True, help_text="The report's opening sentence; empty until it finishes."
     )

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.months import add_months, latest_unbroken, month_ranges, month_span
@@ -15,6 +16,24 @@ from hotspots.models import (
     ImportBatch,
     QualityFlag,
 )
+
+MONTH_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$",
+    "example": "2024-01",
+    "description": "A month, YYYY-MM (YYYY-MM-DD is read as that day's month).",
+}
+
+
+@extend_schema_field(MONTH_SCHEMA)
+class MonthField(serializers.DateField):
+    """A month written 'YYYY-MM', held as the first day of the month."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        return super().to_internal_value(value).replace(day=1)
 
 
 class ForceSerializer(serializers.ModelSerializer):
@@ -37,7 +56,9 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class ImportBatchSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ImportBatch
@@ -51,7 +72,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 class QualityFlagSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField(read_only=True)
 
     class Meta:
         model = QualityFlag
@@ -70,7 +91,7 @@ class QualityFlagSerializer(serializers.ModelSerializer):
 
 
 class MonthlyCountSerializer(serializers.Serializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField(read_only=True)
     category = serializers.CharField(source="category__slug")
     category_name = serializers.CharField(source="category__name")
     count = serializers.IntegerField()
@@ -98,16 +119,6 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 DEFAULT_MONTHS = selectors.DEFAULT_PERIOD_MONTHS
-
-
-class MonthField(serializers.DateField):
-    """A month written 'YYYY-MM', held as the first day of the month."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m", input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
-
-    def to_internal_value(self, value):
-        return super().to_internal_value(value).replace(day=1)
 
 
 class NeighbourhoodSerializer(serializers.Serializer):
@@ -224,8 +235,12 @@ class RunRequestSerializer(SelectionSerializer):
 
 
 class HotspotSerializer(serializers.ModelSerializer):
-    area = serializers.IntegerField(source="area.number", default=None, read_only=True)
-    area_label = serializers.CharField(source="area.label", default=None, read_only=True)
+    area = serializers.IntegerField(
+        source="area.number", default=None, read_only=True, allow_null=True
+    )
+    area_label = serializers.CharField(
+        source="area.label", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Hotspot
@@ -248,10 +263,12 @@ class HotspotAreaSerializer(serializers.ModelSerializer):
 class HotspotRunSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     categories = serializers.SlugRelatedField(slug_field="slug", read_only=True, many=True)
-    period_start = serializers.DateField(format="%Y-%m")
-    period_end = serializers.DateField(format="%Y-%m")
-    job = JobSerializer(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    period_start = MonthField(read_only=True)
+    period_end = MonthField(read_only=True)
+    job = JobSerializer(read_only=True, allow_null=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = HotspotRun

@@ -6,11 +6,13 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import HasRole, IsManager, IsManagerOrCommander, IsOfficer
 from core.roles import MANAGER, OFFICER, has_role
+from core.schema import download
 from core.serializers import JobSerializer
 from patrols import delivery, returns, selectors
 from patrols.models import PatrolAssignment, PatrolVisit
@@ -168,7 +170,7 @@ class PlanCsvApi(APIView):
 
     permission_classes = [IsManagerOrCommander]
 
-    @extend_schema(responses={200: OpenApiResponse(description="CSV")})
+    @extend_schema(responses=download("text/csv", "CSV, one row per patrol"))
     def get(self, request, pk: int):
         plan = get_object_or_404(selectors.plan_list(), pk=pk)
         response = HttpResponse(plan_csv(plan), content_type="text/csv")
@@ -259,6 +261,8 @@ class VisitPingsApi(APIView):
     their client UUIDs), changed ones are a 409 conflict."""
 
     permission_classes = [IsOfficer]
+    # A list of pings only reads as JSON: a form body would pass for an empty batch.
+    parser_classes = [JSONParser]
 
     @extend_schema(request=PingSerializer(many=True), responses={200: dict, 409: dict})
     def post(self, request, client_uuid):

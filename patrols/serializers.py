@@ -16,7 +16,7 @@ from patrols.windows import WindowError, validate_windows
 
 class OfficerSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    team = serializers.CharField(source="team.name", default=None)
+    team = serializers.CharField(source="team.name", default=None, read_only=True, allow_null=True)
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -129,7 +129,7 @@ class AssignmentUpdateSerializer(serializers.Serializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     force = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    job = JobSerializer(read_only=True)
+    job = JobSerializer(read_only=True, allow_null=True)
     hotspots = PlanHotspotSerializer(source="plan_hotspots", many=True, read_only=True)
 
     class Meta:

@@ -103,14 +103,30 @@ def _parse(force: Force, raw: object, now: dt.datetime) -> CallEventIn:
     return event_parse(raw, tz=settings.TIME_ZONE, now=now)
 
 
+def _storable(value):
+    """A refused event as PostgreSQL can keep it and JSON can answer it: text without NUL
+    characters or unpaired surrogates (each becomes U+FFFD), at any depth."""
+    if isinstance(value, str):
+        text = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return text.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def _refuse(batch: _Batch, index: int, raw, error: EventError, rejected: list) -> EventOutcome:
     rejected.append(RejectedEvent(
         force=batch.force, source=batch.source, token=batch.token, file_name=batch.file_name,
-        line=batch.lines[index] if batch.lines else None, payload=raw, field=error.field,
-        error=str(error), received_at=batch.now,
+        line=batch.lines[index] if batch.lines else None, payload=_storable(raw),
+        field=_storable(error.field), error=_storable(str(error)), received_at=batch.now,
     ))  # fmt: skip
     reference = raw.get("reference", "") if isinstance(raw, dict) else ""
-    return EventOutcome(index, REJECTED, str(reference)[:100], None, error.field, str(error))
+    return EventOutcome(
+        index, REJECTED, _storable(str(reference)[:100]), None, _storable(error.field),
+        _storable(str(error)),
+    )  # fmt: skip
 
 
 def _apply_call(

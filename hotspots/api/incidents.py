@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 from core.permissions import IsManager, IsManagerOrCommander, IsStaff
 from core.serializers import JobSerializer
 from hotspots import selectors
-from hotspots.models import Category, Force
+from hotspots.models import Category, Force, ImportBatch
 from hotspots.serializers import (
     CategorySerializer,
     ForceSerializer,
@@ -116,12 +117,17 @@ class MonthlyCountApi(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        parameters=[OpenApiParameter("source", str, enum=["police_uk", "force_export"])],
+        parameters=[OpenApiParameter("source", str, enum=ImportBatch.Source.values)],
         responses=MonthlyCountSerializer(many=True),
     )
     def get(self, request, slug: str):
         force = get_object_or_404(Force, slug=slug)
-        rows = selectors.monthly_counts(force=force, source=request.query_params.get("source"))
+        source = request.query_params.get("source")
+        if source is not None and source not in ImportBatch.Source.values:
+            raise ValidationError(
+                {"source": f"Give one of {', '.join(ImportBatch.Source.values)}."}
+            )
+        rows = selectors.monthly_counts(force=force, source=source)
         return Response(MonthlyCountSerializer(rows, many=True).data)
 
 

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.jobs import job_start
 from core.permissions import IsManager, IsStaff
+from core.schema import BINARY, GEOJSON_FEATURE_COLLECTION, download
 from core.serializers import JobSerializer
 from hotspots import selectors
 from hotspots.serializers import (
@@ -65,7 +66,11 @@ class HotspotGeoJsonApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: OpenApiResponse(description="GeoJSON FeatureCollection")})
+    @extend_schema(
+        responses=download(
+            "application/geo+json", "GeoJSON FeatureCollection", GEOJSON_FEATURE_COLLECTION
+        )
+    )
     def get(self, request, pk: int):
         collection = hotspots_feature_collection(_run(request, pk))
         return JsonResponse(collection, content_type="application/geo+json")
@@ -76,7 +81,7 @@ class HotspotCsvApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: OpenApiResponse(description="CSV")})
+    @extend_schema(responses=download("text/csv", "CSV, one row per hotspot"))
     def get(self, request, pk: int):
         response = HttpResponse(hotspots_csv(_run(request, pk)), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="hotspots-run-{pk}.csv"'
@@ -88,7 +93,7 @@ class HotspotGeoPackageApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: OpenApiResponse(description="GeoPackage")})
+    @extend_schema(responses=download("application/geopackage+sqlite3", "GeoPackage", BINARY))
     def get(self, request, pk: int):
         data = hotspots_geopackage(_run(request, pk))
         response = HttpResponse(data, content_type="application/geopackage+sqlite3")

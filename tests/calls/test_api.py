@@ -4,6 +4,7 @@ Personas: anonymous, officer, manager, commander (tests/conftest.py) and integra
 of this force and of another force."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -114,6 +115,18 @@ def test_push_reports_each_refused_event_and_applies_the_rest(token):
     assert bad["result"] == "rejected" and bad["field"] == "status"
     rejected = RejectedEvent.objects.get()
     assert rejected.token == token[0] and rejected.payload["status"] == "teleported"
+
+
+def test_a_refused_event_with_nul_or_broken_text_is_kept_readable(token):
+    """PostgreSQL keeps no NUL character or unpaired surrogate in JSON: the refused event is
+    stored with U+FFFD in their place instead of failing the whole push with a 500."""
+    body = [{"reference": "A\u0000B", "status": "teleported", "\ud892": ["x\u0000"]}]
+    text = json.dumps(body)  # escapes the surrogate, as a client's JSON would
+    response = _bearer(token[1]).post(PUSH, text, content_type="application/json")
+    assert response.status_code == 422
+    rejected = RejectedEvent.objects.get()
+    assert rejected.payload["reference"] == "A\ufffdB"
+    assert rejected.payload["\ufffd"] == ["x\ufffd"]
 
 
 def test_push_refuses_huge_batches_and_revoked_tokens(token):
