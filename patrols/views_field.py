@@ -26,7 +26,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -190,6 +191,23 @@ class MyScheduleApi(APIView):
         return Response(fieldapp.schedule(officer=_officer_of(request)))
 
 
+NEARBY_HOTSPOTS = inline_serializer(
+    "NearbyHotspot",
+    {
+        "hotspot": serializers.IntegerField(),
+        "rank": serializers.IntegerField(),
+        "label": serializers.CharField(),
+        "distance_m": serializers.IntegerField(),
+        "visits_today": serializers.IntegerField(),
+        "dose_reached_today": serializers.BooleanField(allow_null=True),
+        "geometry": serializers.JSONField(),
+        "centroid_lon": serializers.FloatField(),
+        "centroid_lat": serializers.FloatField(),
+    },
+    many=True,
+)
+
+
 class MyNearbyApi(APIView):
     """Up to five hotspots nearest a position for an ad hoc visit, with distance and how many
     visits each has had today (officers only; counts, not other officers' records)."""
@@ -197,9 +215,10 @@ class MyNearbyApi(APIView):
     permission_classes = [IsOfficer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
-        responses={200: dict},
-    )
+        parameters=[OpenApiParameter("lon", float, required=True),
+                    OpenApiParameter("lat", float, required=True)],
+        responses={200: NEARBY_HOTSPOTS},
+    )  # fmt: skip
     def get(self, request):
         officer = _officer_of(request)
         try:
