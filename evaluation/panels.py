@@ -6,12 +6,13 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from core.panels import commander_panel
-from evaluation import selectors
 
 SHOWN = 3
 
 
 @commander_panel("evaluation.reports")
 def latest_reports(request: HttpRequest) -> str:
+    from evaluation import selectors  # numerical libraries: loaded when shown
+
     reports = list(selectors.evaluation_list().without_results().finished().order_by("-id")[:SHOWN])
     return render_to_string("evaluation/_reports_card.html", {"reports": reports}, request=request)

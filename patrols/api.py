@@ -30,6 +30,7 @@ from patrols.serializers import (
     ShiftSerializer,
     VisitRequestSerializer,
     VisitSerializer,
+    query_lonlat,
 )
 from patrols.services.exports import plan_csv
 from patrols.services.plans import (
@@ -360,12 +361,7 @@ class NearestHotspotApi(APIView):
     )
     def get(self, request):
         officer = _officer_of(request)
-        try:
-            lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
-        except (KeyError, ValueError):
-            raise ValidationError({"detail": "Give lon and lat as numbers."}) from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses inf and nan
-            raise ValidationError({"detail": "lon must be within ±180 and lat within ±90."})
+        lon, lat = query_lonlat(request.query_params)
         hotspot, metres = selectors.nearest_hotspot(officer=officer, lon=lon, lat=lat)
         if hotspot is None:
             return Response(

@@ -278,10 +278,16 @@ class PatrolVisit(models.Model):
         TEN_TO_15 = "10-15", "10–15 minutes"
         OVER_15 = "over 15", "Over 15 minutes"
 
-    ACTIVITY_FIELDS = (
-        "arrests", "stop_searches", "dispersals", "asb_warnings", "people_engaged",
-        "intelligence_reports",
-    )  # fmt: skip
+    # What a patrol achieved, as officers log it and funders' returns count it: (field, label).
+    ACTIVITY = (
+        ("arrests", "Arrests"),
+        ("stop_searches", "Stop-searches"),
+        ("dispersals", "Dispersal directions"),
+        ("asb_warnings", "ASB warnings"),
+        ("people_engaged", "People engaged"),
+        ("intelligence_reports", "Intelligence reports"),
+    )
+    ACTIVITY_FIELDS = tuple(name for name, _ in ACTIVITY)
 
     client_uuid = models.UUIDField(unique=True)
     assignment = models.ForeignKey(

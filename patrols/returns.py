@@ -19,6 +19,7 @@ from core import csvsafe
 from core.months import parse_month_or_quarter
 from hotspots.models import Force
 from patrols.delivery import Row, Scope, delivery
+from patrols.models import PatrolVisit
 
 ATTRIBUTION = (
     "Hotspots found from police.uk data: contains public sector information licensed under "
@@ -41,12 +42,7 @@ COLUMNS = (
     ("verified_hours", "Of which verified by GPS"),
     ("patrols", "Patrols"),
     ("ad_hoc_patrols", "Of which ad hoc"),
-    ("arrests", "Arrests"),
-    ("stop_searches", "Stop-searches"),
-    ("dispersals", "Dispersal directions"),
-    ("asb_warnings", "ASB warnings"),
-    ("people_engaged", "People engaged"),
-    ("intelligence_reports", "Intelligence reports"),
+    *PatrolVisit.ACTIVITY,
 )
 HOURS = {"planned_hours", "delivered_hours", "verified_hours"}
 

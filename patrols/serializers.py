@@ -311,3 +311,14 @@ class DoseTodaySerializer(serializers.Serializer):
     dose_reached_today = serializers.BooleanField(
         help_text="Today's or this week's cap on patrol minutes at the hotspot is reached."
     )
+
+
+def query_lonlat(params) -> tuple[float, float]:
+    """`lon` and `lat` of a query string as WGS84 degrees, or a 400 saying what is wrong."""
+    try:
+        lon, lat = float(params["lon"]), float(params["lat"])
+    except (KeyError, ValueError):
+        raise serializers.ValidationError({"detail": "Give lon and lat as numbers."}) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses inf and nan
+        raise serializers.ValidationError({"detail": "lon must be within ±180 and lat within ±90."})
+    return lon, lat

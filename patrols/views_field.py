@@ -28,7 +28,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -37,6 +37,8 @@ from core.roles import OFFICER
 from core.views import role_required
 from hotspots.maps import map_base
 from patrols import fieldapp
+from patrols.models import PatrolVisit
+from patrols.serializers import query_lonlat
 
 # Files the service worker keeps so that the page opens without a network.
 SHELL_FILES = (
@@ -55,14 +57,7 @@ SHELL_FILES = (
     "patrols/field/icon-maskable-512.png",
 )
 SHELL_TEMPLATES = ("patrols/field/app.html", "patrols/field/sw.js")
-COUNTERS = (
-    ("arrests", "Arrests"),
-    ("stop_searches", "Stop-searches"),
-    ("dispersals", "Dispersal directions"),
-    ("asb_warnings", "ASB warnings"),
-    ("people_engaged", "People engaged"),
-    ("intelligence_reports", "Intelligence reports"),
-)
+COUNTERS = PatrolVisit.ACTIVITY
 THEME = "#123f6d"
 
 
@@ -221,10 +216,5 @@ class MyNearbyApi(APIView):
     )  # fmt: skip
     def get(self, request):
         officer = _officer_of(request)
-        try:
-            lon, lat = float(request.query_params["lon"]), float(request.query_params["lat"])
-        except (KeyError, ValueError):
-            raise ValidationError({"detail": "Give lon and lat as numbers."}) from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses inf and nan
-            raise ValidationError({"detail": "lon must be within ±180 and lat within ±90."})
+        lon, lat = query_lonlat(request.query_params)
         return Response(fieldapp.nearby(officer=officer, lon=lon, lat=lat))

@@ -84,3 +84,11 @@ def shared_data() -> Path:
             pytest.fail(f"{SHARED_DATA} is missing but REQUIRE_SHARED_DATA is set.")
         pytest.skip(f"{SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium for the browser tests (tests/browser.py says when they skip)."""
+    from tests.browser import require_chromium
+
+    return require_chromium()

@@ -7,7 +7,6 @@ $CALLS_SCREENSHOTS when it is set.
 """
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import time
@@ -21,29 +20,12 @@ from calls.models import IncidentTypeMapping
 from calls.services.events import call_events_apply
 from calls.services.tokens import token_create
 from hotspots.models import Force
+from tests.browser import CHROMIUM_ARGS
 from tests.calls.conftest import LAT, LON, add_map_points
 from tests.factories import UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("playwright (pip install playwright)")
-    if missing:
-        message = "Browser test needs " + " and ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message + ", and REQUIRE_BROWSER=1 is set.")
-        pytest.skip(message)
-    return CHROMIUM
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import pytest
 
+from tests.browser import CHROMIUM_ARGS
 from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
-from tests.patrols.test_field_e2e import CHROMIUM_ARGS, chromium  # noqa: F401  (fixture)
 
 # Serialized rollback: the live server needs committed rows, and later tests the database
 # as it was (content types included) after this test's flush.
@@ -33,7 +33,7 @@ def _pages(run) -> dict[str, list[str]]:
     }
 
 
-def test_pages_raise_no_csp_violation(chromium, live_server, people):  # noqa: F811
+def test_pages_raise_no_csp_violation(chromium, live_server, people):
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []

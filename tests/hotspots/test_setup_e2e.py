@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from hotspots.models import Category, Force, MonthlyStat, QualityFlag
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import UserFactory
-from tests.patrols.test_field_e2e import CHROMIUM_ARGS, chromium  # noqa: F401 (fixture)
 
 WAIT_MS = 10_000
 
@@ -40,7 +40,7 @@ def two_forces(transactional_db):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 800])
-def test_run_form_follows_the_force_and_the_calendar_fits(chromium, live_server, two_forces, width):  # noqa: F811
+def test_run_form_follows_the_force_and_the_calendar_fits(chromium, live_server, two_forces, width):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -6,10 +6,7 @@ either is missing, unless REQUIRE_BROWSER=1, when that is a failure.
 """
 
 import datetime as dt
-import importlib.util
-import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import shapely
@@ -27,36 +24,14 @@ from patrols.models import (
     PlanHotspot,
 )
 from patrols.services.plans import plan_publish
+from tests.browser import CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tests.patrols.factories import HotspotFactory, OfficerFactory, RunFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Inside the hotspot: a WGS84 square of about 130 m around this point in Derby.
 LON, LAT = -1.4700, 52.9200
 HALF_DEG = 0.0006
 WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if importlib.util.find_spec("playwright") is None:
-        missing.append("playwright (pip install playwright)")
-    if missing:
-        message = "Browser test needs " + " and ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message + ", and REQUIRE_BROWSER=1 is set.")
-        pytest.skip(message)
-    return CHROMIUM
 
 
 def _square(lon: float, lat: float, half: float) -> dict:
