@@ -162,12 +162,11 @@ def _visits_today(hotspot_ids, now: dt.datetime) -> dict[int, int]:
 
 def doses_reached(officer: OfficerProfile, hotspot_ids, now: dt.datetime) -> dict[int, bool]:
     """Whether each hotspot's patrol cap (a day's or a week's minutes) is reached today, from
-    the daily dose cap's selector, `patrols.selectors.dose_today`, where the service has one.
-    Hotspots missing from the answer (no cap known) read None: the app then says nothing."""
-    from patrols import selectors
+    `patrols.selectors.dose_today`. Hotspots missing from the answer (in no running plan, so
+    no cap known) read None: the app then says nothing."""
+    from patrols.selectors import dose_today
 
-    dose_today = getattr(selectors, "dose_today", None)
-    if dose_today is None or not hotspot_ids:
+    if not hotspot_ids:
         return {}
     day = timezone.localdate(now)
     doses = dose_today(force=officer.force, day=day, hotspot_ids=list(hotspot_ids))

@@ -227,24 +227,23 @@ def test_visits_of_other_officers_stay_counts(me, plan, now):
     assert "sam" not in text and other.collar_number not in text and "arrests" not in text
 
 
-def test_dose_reached_today_comes_from_the_dose_cap_selector(me, plan, now, monkeypatch):
-    from types import SimpleNamespace
-
-    from patrols import selectors
-
+def test_dose_reached_today_comes_from_the_dose_cap_selector(me, plan, now):
+    """A hotspot whose day's cap is met by today's patrols reads "dose reached today" in the
+    schedule and among the hotspots nearby; one with time left does not."""
     capped, free = _hotspot(plan, 1), _hotspot(plan, 2)
-    asked = []
-
-    def dose_today(*, force, day, hotspot_ids):
-        asked.append((force, day, sorted(hotspot_ids)))
-        return {capped.pk: SimpleNamespace(dose_reached_today=True)}
-
-    monkeypatch.setattr(selectors, "dose_today", dose_today, raising=False)
+    PatrolPlan.objects.filter(pk=plan.pk).update(cap_day_minutes=10)
+    start = now - dt.timedelta(hours=1)
+    PatrolVisit.objects.create(  # 20 minutes logged without GPS fixes: all of it unplaced
+        client_uuid=uuid.uuid4(), hotspot=capped, officer=me, started_at=start,
+        ended_at=start + dt.timedelta(minutes=20), minutes_unknown=20, notes="",
+    )  # fmt: skip
     data = fieldapp.schedule(officer=me, now=now)
     assert {h["id"]: h["dose_reached_today"] for h in data["hotspots"]} == {
-        capped.pk: True, free.pk: None
+        capped.pk: True, free.pk: False
     }  # fmt: skip
-    assert asked == [(me.force, dt.date(2026, 3, 14), sorted([capped.pk, free.pk]))]
     lon, lat = _lonlat(capped.centroid_x, capped.centroid_y)
     rows = fieldapp.nearby(officer=me, lon=lon, lat=lat, now=now)
-    assert {r["hotspot"]: r["dose_reached_today"] for r in rows} == {capped.pk: True, free.pk: None}
+    assert {r["hotspot"]: r["dose_reached_today"] for r in rows} == {
+        capped.pk: True,
+        free.pk: False,
+    }
