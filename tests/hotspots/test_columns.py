@@ -224,4 +224,7 @@ def test_import_leaves_fresh_planner_statistics(incidents):
             "SELECT reltuples FROM pg_class WHERE relname = %s", [Incident._meta.db_table]
         )
         (estimate,) = cursor.fetchone()
-    assert estimate == Incident.objects.count()
+    # ANALYZE samples: the estimate of live rows is close, not exact, when earlier tests'
+    # rolled-back rows lie dead in the table's pages (a never-analysed table reads -1).
+    count = Incident.objects.count()
+    assert abs(estimate - count) <= max(5, 0.05 * count), (estimate, count)
